@@ -1,0 +1,496 @@
+// The engine: one object that owns the trading state and wires strategy -> risk -> supervisor ->
+// order manager -> broker. Hosts reach it only through `dispatch` (validated requests of the
+// contract) and `subscribe` (events). Startup is the recovery path: state is restored and
+// reconciled with the broker before any strategy may act, and the engine always starts manual.
+import {
+  err,
+  ok,
+  parseRequest,
+  type Channel,
+  type EngineEvent,
+  type EventName,
+  type EventTypes,
+  type RequestPayload,
+  type Result,
+  type ResultTypes,
+  type Snapshot,
+  SettingsSchema,
+} from './api/contract';
+import type { EngineContext, EngineState, LogFn } from './context';
+import type { AuditKind, Bar, OrderIntent, ReadinessItem, Settings, TradingStateRecord } from './domain/types';
+import { TIMEFRAME_MS } from './domain/types';
+import { defaultSettings } from './defaults';
+import { KillSwitch, type KillSwitchOptions } from './killswitch/KillSwitch';
+import { strategyIntentKey } from './orders/clientOrderId';
+import { OrderManager } from './orders/OrderManager';
+import type { Broker, Clock, MarketData, Store } from './ports';
+import { markAccount, marketValue, viewPosition } from './portfolio/Portfolio';
+import { computeReadiness } from './readiness/checklist';
+import { checkOrder, sizeByFixedFraction } from './risk/RiskEngine';
+import { SmaCross } from './strategies/smaCross';
+import type { Signal, Strategy } from './strategies/types';
+import { ApprovalQueue } from './supervisor/ApprovalQueue';
+import { InvariantError } from './util/assert';
+import { reconcileAtStartup } from './recovery';
+
+export interface EngineDeps {
+  store: Store;
+  broker: Broker;
+  market: MarketData;
+  clock: Clock;
+  log?: LogFn;
+  /** wall-clock interval between live bars, for the data-freshness check */
+  expectedBarIntervalMs?: number;
+  killSwitch?: KillSwitchOptions;
+}
+
+type Handlers = { [C in Channel]: (p: RequestPayload<C>) => Promise<Result<ResultTypes[C]>> | Result<ResultTypes[C]> };
+
+const ACCOUNT_EMIT_MS = 250;
+const EQUITY_POINT_MS = 1000;
+const BAR_FLUSH_MS = 2000;
+const STRATEGY_WARMUP_BARS = 400;
+
+export class Engine {
+  readonly orders: OrderManager;
+  readonly approvals: ApprovalQueue;
+  readonly killSwitch: KillSwitch;
+  private readonly ctx: EngineContext;
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  private strategies = new Map<string, Strategy>();
+  private readonly barBuffer = new Map<string, Bar[]>();
+  private unsubscribers: (() => void)[] = [];
+  private lastAccountEmit = 0;
+  private lastEquityPoint = 0;
+  private lastBarFlush = 0;
+  private manualSeq = 0;
+  private stopped = false;
+  private readonly handlers: Handlers;
+
+  private constructor(
+    private readonly deps: EngineDeps,
+    state: EngineState,
+  ) {
+    const log: LogFn = deps.log ?? (() => undefined);
+    this.ctx = {
+      store: deps.store,
+      broker: deps.broker,
+      market: deps.market,
+      clock: deps.clock,
+      state,
+      log,
+      emit: (name, payload) => this.emit(name, payload),
+      audit: (kind, message, data) => this.audit(kind, message, data),
+    };
+    this.orders = new OrderManager(this.ctx);
+    this.approvals = new ApprovalQueue(this.ctx, this.orders, (intent, price) => this.recheck(intent, price));
+    this.killSwitch = new KillSwitch(this.ctx, this.orders, this.approvals, deps.killSwitch);
+    this.handlers = this.buildHandlers();
+  }
+
+  /** Restore, reconcile, warm up; only then subscribe strategies to live bars. */
+  static async start(deps: EngineDeps): Promise<Engine> {
+    const { store, broker, market, clock } = deps;
+    const restored = store.restore();
+    const now = clock.now();
+    const instruments = new Map(market.instruments().map((i) => [i.symbol, i]));
+    const settings = restored.settings ?? defaultSettings([...instruments.keys()].slice(0, 5));
+    if (!restored.settings) store.saveSettings(settings);
+    let tradingState: TradingStateRecord =
+      restored.tradingState ?? { state: 'active', setBy: 'system', reason: 'first start', at: now, latched: false };
+    if (!restored.tradingState) store.saveTradingState(tradingState);
+    let account = restored.account;
+    if (!account) {
+      const a = await broker.getAccount();
+      const equity = a.ok ? a.value.equity : 0;
+      account = { cash: a.ok ? a.value.cash : 0, equity, buyingPower: a.ok ? a.value.buyingPower : 0, dayStartEquity: equity, peakEquity: equity, updatedAt: now };
+      store.saveAccount(account);
+    }
+    const state: EngineState = {
+      settings,
+      tradingState,
+      mode: 'manual',
+      account,
+      positions: new Map(restored.positions.filter((p) => p.qty !== 0).map((p) => [p.symbol, p])),
+      openOrders: new Map(restored.openOrders.map((o) => [o.clientOrderId, o])),
+      approvals: new Map(restored.pendingApprovals.map((a) => [a.id, a])),
+      instruments,
+      lastStop: restored.lastStop,
+      reconciliationIssues: [],
+      lastBarAt: null,
+    };
+    const engine = new Engine(deps, state);
+    engine.audit(
+      'recovery',
+      `Started: ${state.positions.size} positions, ${state.openOrders.size} open orders, ${state.approvals.size} pending approvals restored; trading ${tradingState.state}${tradingState.latched ? ' (latched)' : ''}; manual mode`,
+      { positions: state.positions.size, openOrders: state.openOrders.size, approvals: state.approvals.size, tradingState },
+    );
+    if (restored.fillsAfterCheckpoint.length > 0) {
+      engine.audit('recovery', `${restored.fillsAfterCheckpoint.length} journaled fills were newer than the positions checkpoint`, { fills: restored.fillsAfterCheckpoint.length });
+    }
+    // Broker events first, so nothing that happens during reconciliation is missed (fills are idempotent).
+    engine.unsubscribers.push(broker.onEvent((e) => engine.safely(() => engine.orders.handleBrokerEvent(e))));
+    engine.approvals.expireDue();
+    state.reconciliationIssues = await reconcileAtStartup(engine.ctx, engine.orders);
+    tradingState = state.tradingState;
+    engine.rebuildStrategies();
+    engine.unsubscribers.push(market.onBars((batch) => engine.safely(() => engine.onBars(batch))));
+    engine.emitStatus();
+    return engine;
+  }
+
+  // ---------- the API ----------
+
+  async dispatch(channel: unknown, payload: unknown): Promise<Result<unknown>> {
+    const parsed = parseRequest(channel, payload);
+    if (!parsed.ok) return parsed;
+    if (this.stopped) return err('internal', 'the engine is shutting down');
+    try {
+      const handler = this.handlers[parsed.channel] as (p: unknown) => Promise<Result<unknown>> | Result<unknown>;
+      return await handler(parsed.payload);
+    } catch (e) {
+      return this.failure(e, `handling ${parsed.channel}`);
+    }
+  }
+
+  subscribe(listener: (e: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Housekeeping, called about once a second by the host: expiries, equity curve, bar history. */
+  tick(): void {
+    this.safely(() => {
+      const now = this.deps.clock.now();
+      this.approvals.expireDue();
+      if (now - this.lastEquityPoint >= EQUITY_POINT_MS) {
+        this.lastEquityPoint = now;
+        this.markToMarket(true);
+        const a = this.ctx.state.account;
+        this.deps.store.saveAccount(a);
+        const point = { t: now, equity: a.equity, cash: a.cash };
+        this.deps.store.appendEquity(point);
+        this.emit('equity:point', point);
+        this.emit('readiness:updated', this.readiness());
+      }
+      if (now - this.lastBarFlush >= BAR_FLUSH_MS) this.flushBars();
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const u of this.unsubscribers) u();
+    this.flushBars();
+    this.deps.store.saveAccount(this.ctx.state.account);
+  }
+
+  get state(): Readonly<EngineState> {
+    return this.ctx.state;
+  }
+
+  snapshot(): Snapshot {
+    const s = this.ctx.state;
+    return {
+      broker: this.deps.broker.status,
+      account: s.account,
+      tradingState: s.tradingState,
+      mode: s.mode,
+      positions: [...s.positions.values()].map((p) => viewPosition(p, this.deps.market.lastPrice(p.symbol))),
+      openOrders: [...s.openOrders.values()],
+      recentOrders: this.deps.store.listOrders('all', 50),
+      approvals: this.approvals.pending(),
+      instruments: [...s.instruments.values()],
+      settings: s.settings,
+      lastStop: s.lastStop,
+      readiness: this.readiness(),
+      timeframe: this.deps.market.timeframe,
+      serverTime: this.deps.clock.now(),
+    };
+  }
+
+  // ---------- live bars -> strategies -> risk -> supervisor ----------
+
+  private onBars(batch: { symbol: string; bar: Bar }[]): void {
+    if (this.stopped) return;
+    this.ctx.state.lastBarAt = this.deps.clock.now();
+    for (const { symbol, bar } of batch) {
+      if (!(bar.c > 0) || !Number.isFinite(bar.c) || !(bar.h >= bar.l)) {
+        throw new InvariantError(`bar for ${symbol} at ${bar.t} is invalid (o ${bar.o} h ${bar.h} l ${bar.l} c ${bar.c})`);
+      }
+      let buf = this.barBuffer.get(symbol);
+      if (!buf) this.barBuffer.set(symbol, (buf = []));
+      buf.push(bar);
+      const strategy = this.strategies.get(symbol);
+      if (!strategy) continue;
+      const signal = strategy.onBar(bar);
+      if (signal) this.onSignal(symbol, bar, signal, strategy);
+    }
+    this.emit('bars:tick', { timeframe: this.deps.market.timeframe, ticks: batch });
+    this.markToMarket(false);
+  }
+
+  private onSignal(symbol: string, bar: Bar, signal: Signal, strategy: Strategy): void {
+    const s = this.ctx.state;
+    if (s.tradingState.state === 'halted') return;
+    const instrument = s.instruments.get(symbol);
+    if (!instrument) return;
+    const held = s.positions.get(symbol)?.qty ?? 0;
+    // The live strategy trades long-only: a long signal opens (or covers), a short/flat signal closes.
+    let side: 'buy' | 'sell';
+    let sizing;
+    if (signal.direction === 'long') {
+      if (held > 0) return;
+      side = 'buy';
+      sizing =
+        held < 0
+          ? { method: 'close position', equity: s.account.equity, price: bar.c, rawQty: -held, qty: -held, text: `cover the short position of ${-held}` }
+          : sizeByFixedFraction(s.account.equity, bar.c, instrument, s.settings.risk);
+    } else {
+      if (held <= 0) return;
+      side = 'sell';
+      sizing = { method: 'close position', equity: s.account.equity, price: bar.c, rawQty: held, qty: held, text: `close the whole position of ${held}` };
+    }
+    for (const o of s.openOrders.values()) if (o.symbol === symbol) return; // one working order per symbol
+    if (this.approvals.hasPendingFor(symbol)) return;
+    const intent: OrderIntent = {
+      intentKey: strategyIntentKey(strategy.id, symbol, side, bar.t),
+      symbol,
+      side,
+      type: 'market',
+      qty: sizing.qty,
+      limitPrice: null,
+      origin: 'strategy',
+      strategyId: strategy.id,
+      reason: signal.reason,
+      refPrice: bar.c,
+      barTime: bar.t,
+    };
+    const decision = checkOrder(this.riskContext(symbol, bar.c), { symbol, side, qty: sizing.qty });
+    const why = { strategy: strategy.id, signal, sizing, checks: decision.checks, intentKey: intent.intentKey };
+    if (!decision.approved) {
+      this.audit('risk_denied', `${side.toUpperCase()} ${sizing.qty} ${symbol} denied: ${decision.reason}`, why);
+      return;
+    }
+    this.audit('signal', `${strategy.id} on ${symbol}: ${signal.reason} -> ${side.toUpperCase()} ${sizing.qty} (${sizing.text})`, why);
+    if (s.mode === 'manual') {
+      this.approvals.propose(intent, sizing, decision.checks, signal.indicators);
+    } else {
+      void this.orders.submit(intent).then((r) => {
+        if (!r.ok) this.audit('error', `Autonomous order for ${symbol} not placed: ${r.error.message}`, { intentKey: intent.intentKey });
+      }, (e: unknown) => this.failure(e, 'submitting an autonomous order'));
+    }
+  }
+
+  private riskContext(symbol: string, price: number) {
+    const s = this.ctx.state;
+    const instrument = s.instruments.get(symbol);
+    if (!instrument) throw new InvariantError(`risk check for unknown symbol ${symbol}`);
+    return {
+      settings: s.settings.risk,
+      tradingState: s.tradingState.state,
+      account: s.account,
+      positions: s.positions,
+      openOrders: s.openOrders.values(),
+      instrument,
+      price,
+    };
+  }
+
+  private recheck(intent: OrderIntent, price: number): { ok: true } | { ok: false; reason: string } {
+    const d = checkOrder(this.riskContext(intent.symbol, price), { symbol: intent.symbol, side: intent.side, qty: intent.qty });
+    return d.approved ? { ok: true } : { ok: false, reason: d.reason };
+  }
+
+  private rebuildStrategies(): void {
+    const { fast, slow, symbols } = this.ctx.state.settings.strategy;
+    const next = new Map<string, Strategy>();
+    for (const symbol of symbols) {
+      if (!this.ctx.state.instruments.has(symbol)) continue;
+      const strategy = new SmaCross({ fast, slow });
+      // Warm up on history without acting: signals from the past never become orders.
+      for (const bar of this.deps.market.history(symbol, Math.max(STRATEGY_WARMUP_BARS, slow * 3))) strategy.onBar(bar);
+      next.set(symbol, strategy);
+    }
+    this.strategies = next;
+  }
+
+  private markToMarket(force: boolean): void {
+    const s = this.ctx.state;
+    const now = this.deps.clock.now();
+    const dayChanged = new Date(now).toISOString().slice(0, 10) !== new Date(s.account.updatedAt).toISOString().slice(0, 10);
+    s.account = markAccount(s.account, s.account.cash, marketValue(s.positions.values(), (x) => this.deps.market.lastPrice(x)), now, dayChanged);
+    if (force || now - this.lastAccountEmit >= ACCOUNT_EMIT_MS) {
+      this.lastAccountEmit = now;
+      this.emit('account:updated', s.account);
+      if (s.positions.size > 0) this.emit('positions:updated', [...s.positions.values()].map((p) => viewPosition(p, this.deps.market.lastPrice(p.symbol))));
+    }
+  }
+
+  private flushBars(): void {
+    this.lastBarFlush = this.deps.clock.now();
+    for (const [symbol, bars] of this.barBuffer) {
+      if (bars.length > 0) this.deps.store.saveBars(symbol, this.deps.market.timeframe, bars);
+    }
+    this.barBuffer.clear();
+  }
+
+  readiness(): ReadinessItem[] {
+    return computeReadiness({
+      state: this.ctx.state,
+      broker: this.deps.broker.status,
+      now: this.deps.clock.now(),
+      expectedBarIntervalMs: this.deps.expectedBarIntervalMs ?? TIMEFRAME_MS[this.deps.market.timeframe],
+      timeframe: this.deps.market.timeframe,
+    });
+  }
+
+  // ---------- plumbing ----------
+
+  private emit<E extends EventName>(name: E, payload: EventTypes[E]): void {
+    const event = { name, payload } as EngineEvent;
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        this.ctx.log('error', `event listener failed on ${name}`, e);
+      }
+    }
+  }
+
+  private emitStatus(): void {
+    const s = this.ctx.state;
+    this.emit('engine:status', { tradingState: s.tradingState, mode: s.mode, broker: this.deps.broker.status });
+  }
+
+  private audit(kind: AuditKind, message: string, data?: unknown): void {
+    const entry = this.deps.store.appendAudit({ at: this.deps.clock.now(), kind, message, data });
+    this.emit('audit:appended', entry);
+  }
+
+  /** Run engine work; a broken invariant halts trading instead of continuing on bad state. */
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.failure(e, 'processing');
+    }
+  }
+
+  private failure(e: unknown, what: string): Result<never> {
+    const message = e instanceof Error ? e.message : String(e);
+    this.ctx.log('error', `engine error while ${what}: ${message}`, e);
+    try {
+      this.audit('error', `Error while ${what}: ${message}`);
+    } catch {
+      // the store itself may be what failed; the log line above still records it
+    }
+    if (e instanceof InvariantError && this.ctx.state.tradingState.state !== 'halted') {
+      void this.killSwitch.engage('breaker', false);
+    }
+    return err('internal', `internal error while ${what}: ${message}`);
+  }
+
+  private buildHandlers(): Handlers {
+    const s = () => this.ctx.state;
+    return {
+      'app:snapshot': () => ok(this.snapshot()),
+      'bars:history': ({ symbol, limit }) => {
+        if (!s().instruments.has(symbol)) return err('unknown_symbol', `unknown symbol ${symbol}; known: ${[...s().instruments.keys()].join(', ')}`);
+        return ok({ symbol, timeframe: this.deps.market.timeframe, bars: this.deps.market.history(symbol, limit), fills: this.deps.store.fillsForSymbol(symbol, 500) });
+      },
+      'orders:approve': async ({ approvalId }) => {
+        const r = await this.approvals.approve(approvalId);
+        return r.ok ? ok(r.order) : r;
+      },
+      'orders:reject': ({ approvalId, reason }) => {
+        const r = this.approvals.reject(approvalId, reason);
+        return r.ok ? ok(r.approval) : r;
+      },
+      'orders:submit': async (p) => {
+        const instrument = s().instruments.get(p.symbol);
+        if (!instrument) return err('unknown_symbol', `unknown symbol ${p.symbol}; known: ${[...s().instruments.keys()].join(', ')}`);
+        const price = this.deps.market.lastPrice(p.symbol);
+        if (price === null) return err('unknown_symbol', `no price for ${p.symbol} yet`);
+        const refPrice = p.limitPrice ?? price;
+        const decision = checkOrder(this.riskContext(p.symbol, refPrice), { symbol: p.symbol, side: p.side, qty: p.qty });
+        if (!decision.approved) {
+          this.audit('risk_denied', `Manual ${p.side} ${p.qty} ${p.symbol} denied: ${decision.reason}`, { checks: decision.checks });
+          return err(decision.checks.find((c) => !c.passed)?.rule === 'trading_state' && s().tradingState.state === 'halted' ? 'halted' : 'risk_denied', decision.reason);
+        }
+        const now = this.deps.clock.now();
+        const r = await this.orders.submit({
+          intentKey: `manual:${p.symbol}:${p.side}:${now}:${this.manualSeq++}`,
+          symbol: p.symbol,
+          side: p.side,
+          type: p.type,
+          qty: p.qty,
+          limitPrice: p.limitPrice ?? null,
+          origin: 'manual',
+          strategyId: null,
+          reason: 'manual order ticket',
+          refPrice,
+          barTime: null,
+        });
+        return r.ok ? ok(r.order) : r;
+      },
+      'orders:cancel': async ({ clientOrderId }) => {
+        const r = await this.orders.cancel(clientOrderId);
+        return r.ok ? ok(r.order) : r;
+      },
+      'orders:list': ({ scope, limit }) =>
+        ok(scope === 'open' ? [...s().openOrders.values()].slice(0, limit) : this.deps.store.listOrders('all', limit)),
+      'supervisor:set_mode': ({ mode }) => {
+        if (mode === 'autonomous' && s().tradingState.state === 'halted') {
+          return err('halted', 'trading is halted by the emergency stop; re-arm it before enabling autonomous mode');
+        }
+        if (s().mode !== mode) {
+          s().mode = mode;
+          this.audit('mode_changed', `Mode set to ${mode}`, { mode });
+          this.emitStatus();
+        }
+        return ok({ mode });
+      },
+      'killswitch:engage': async ({ flatten, source }) => ok(await this.killSwitch.engage(source, flatten ?? s().settings.flattenOnStop)),
+      'killswitch:rearm': ({ reason }) => {
+        const cur = s().tradingState;
+        if (cur.state === 'active' && !cur.latched) return err('conflict', 'trading is already active; nothing to re-arm');
+        if (this.killSwitch.inProgress) return err('conflict', 'the emergency stop is still running; wait for it to finish before re-arming');
+        const rec: TradingStateRecord = { state: 'active', setBy: 'user', reason, at: this.deps.clock.now(), latched: false };
+        this.deps.store.saveTradingState(rec);
+        s().tradingState = rec;
+        s().mode = 'manual';
+        this.audit('state_changed', `Re-armed: trading active again (manual mode). Reason: ${reason}`, { previous: cur });
+        this.emitStatus();
+        return ok(rec);
+      },
+      'settings:get': () => ok(s().settings),
+      'settings:update': ({ patch }) => {
+        const cur = s().settings;
+        const merged: Settings = {
+          risk: { ...cur.risk, ...patch.risk },
+          strategy: { ...cur.strategy, ...patch.strategy },
+          approvalTimeoutSec: patch.approvalTimeoutSec ?? cur.approvalTimeoutSec,
+          flattenOnStop: patch.flattenOnStop ?? cur.flattenOnStop,
+        };
+        const parsed = SettingsSchema.safeParse(merged);
+        if (!parsed.success) return err('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        if (merged.strategy.fast >= merged.strategy.slow) {
+          return err('invalid_request', `strategy.fast (${merged.strategy.fast}) must be smaller than strategy.slow (${merged.strategy.slow})`);
+        }
+        const unknown = merged.strategy.symbols.filter((x) => !s().instruments.has(x));
+        if (unknown.length > 0) return err('unknown_symbol', `unknown symbols in strategy.symbols: ${unknown.join(', ')}`);
+        this.deps.store.saveSettings(merged);
+        s().settings = merged;
+        const strategyChanged = JSON.stringify(cur.strategy) !== JSON.stringify(merged.strategy);
+        if (strategyChanged) this.rebuildStrategies();
+        this.audit('settings_changed', 'Settings changed', { before: cur, after: merged });
+        this.emit('readiness:updated', this.readiness());
+        return ok(merged);
+      },
+      'audit:list': ({ limit, beforeId }) => ok(this.deps.store.listAudit(limit, beforeId)),
+      'equity:curve': ({ limit }) => ok(this.deps.store.equityCurve(limit)),
+      'readiness:get': () => ok(this.readiness()),
+    };
+  }
+}

@@ -1,0 +1,283 @@
+// THE contract between the engine and every host/renderer: request channels with their
+// input schemas and result types, and pushed events with their payload types.
+// Both transports (Electron IPC and the headless WebSocket) validate every incoming payload
+// with these schemas before the engine sees it.
+import { z } from 'zod';
+import type {
+  AccountState,
+  Approval,
+  AuditEntry,
+  Bar,
+  BrokerStatus,
+  EquityPoint,
+  Fill,
+  Instrument,
+  OrderRecord,
+  PositionView,
+  ReadinessItem,
+  Settings,
+  StopReport,
+  SupervisorMode,
+  Timeframe,
+  TradingStateRecord,
+} from '../domain/types';
+
+// ---------- errors ----------
+
+export const ERROR_CODES = [
+  'invalid_request',
+  'unknown_channel',
+  'not_found',
+  'unknown_symbol',
+  'conflict',
+  'risk_denied',
+  'halted',
+  'unauthorized',
+  'broker_error',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const err = (code: ErrorCode, message: string): { ok: false; error: ApiError } => ({
+  ok: false,
+  error: { code, message },
+});
+
+// ---------- shared field schemas ----------
+
+/** Upper bound on any order quantity; beyond it a request is a typo, not an order. */
+export const MAX_ORDER_QTY = 1_000_000;
+export const MAX_PRICE = 10_000_000;
+
+const symbol = z
+  .string()
+  .min(1)
+  .max(15)
+  .regex(/^[A-Z0-9][A-Z0-9./]*$/, 'symbol must be upper-case letters, digits, "." or "/" (e.g. AAPL, BTC/USD)');
+const id = z.string().min(1).max(128);
+const reasonText = z.string().trim().min(3, 'give a reason of at least 3 characters').max(500);
+const positiveQty = z
+  .number()
+  .positive('quantity must be greater than zero')
+  .max(MAX_ORDER_QTY, `quantity must be at most ${MAX_ORDER_QTY}`);
+const price = z.number().positive('price must be greater than zero').max(MAX_PRICE);
+const fraction = (max: number) => z.number().gt(0).max(max);
+
+export const RiskSettingsSchema = z.strictObject({
+  positionFraction: fraction(1),
+  maxPositionNotionalPct: fraction(1),
+  maxOpenPositions: z.number().int().min(1).max(100),
+});
+
+export const StrategySettingsSchema = z.strictObject({
+  id: z.literal('sma-cross'),
+  fast: z.number().int().min(2).max(500),
+  slow: z.number().int().min(3).max(1000),
+  symbols: z.array(symbol).min(1).max(200),
+});
+
+export const SettingsSchema = z.strictObject({
+  risk: RiskSettingsSchema,
+  strategy: StrategySettingsSchema,
+  approvalTimeoutSec: z.number().int().min(5).max(3600),
+  flattenOnStop: z.boolean(),
+});
+
+export const SettingsPatchSchema = z.strictObject({
+  risk: RiskSettingsSchema.partial().optional(),
+  strategy: StrategySettingsSchema.omit({ id: true }).partial().strict().optional(),
+  approvalTimeoutSec: SettingsSchema.shape.approvalTimeoutSec.optional(),
+  flattenOnStop: z.boolean().optional(),
+});
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+export const StopSourceSchema = z.enum(['ui', 'shortcut', 'tray', 'cli']);
+
+// ---------- requests ----------
+
+export interface Snapshot {
+  broker: BrokerStatus;
+  account: AccountState;
+  tradingState: TradingStateRecord;
+  mode: SupervisorMode;
+  positions: PositionView[];
+  openOrders: OrderRecord[];
+  recentOrders: OrderRecord[];
+  approvals: Approval[];
+  instruments: Instrument[];
+  settings: Settings;
+  lastStop: StopReport | null;
+  readiness: ReadinessItem[];
+  timeframe: Timeframe;
+  serverTime: number;
+}
+
+export interface BarsHistory {
+  symbol: string;
+  timeframe: Timeframe;
+  bars: Bar[];
+  fills: Fill[];
+}
+
+export const requestSchemas = {
+  'app:snapshot': z.strictObject({}),
+  'bars:history': z.strictObject({
+    symbol,
+    limit: z.number().int().min(1).max(5000).default(500),
+  }),
+  'orders:approve': z.strictObject({ approvalId: id }),
+  'orders:reject': z.strictObject({ approvalId: id, reason: z.string().max(500).optional() }),
+  'orders:submit': z
+    .strictObject({
+      symbol,
+      side: z.enum(['buy', 'sell']),
+      qty: positiveQty,
+      type: z.enum(['market', 'limit']),
+      limitPrice: price.optional(),
+    })
+    .refine((o) => o.type === 'market' || o.limitPrice !== undefined, {
+      message: 'a limit order needs limitPrice',
+      path: ['limitPrice'],
+    })
+    .refine((o) => o.type === 'limit' || o.limitPrice === undefined, {
+      message: 'a market order takes no limitPrice',
+      path: ['limitPrice'],
+    }),
+  'orders:cancel': z.strictObject({ clientOrderId: id }),
+  'orders:list': z.strictObject({
+    scope: z.enum(['open', 'all']).default('all'),
+    limit: z.number().int().min(1).max(1000).default(200),
+  }),
+  'supervisor:set_mode': z.strictObject({ mode: z.enum(['manual', 'autonomous']) }),
+  'killswitch:engage': z.strictObject({
+    flatten: z.boolean().optional(),
+    source: StopSourceSchema.default('ui'),
+  }),
+  'killswitch:rearm': z.strictObject({ reason: reasonText }),
+  'settings:get': z.strictObject({}),
+  'settings:update': z.strictObject({ patch: SettingsPatchSchema }),
+  'audit:list': z.strictObject({
+    limit: z.number().int().min(1).max(1000).default(200),
+    beforeId: z.number().int().positive().optional(),
+  }),
+  'equity:curve': z.strictObject({ limit: z.number().int().min(1).max(100_000).default(2000) }),
+  'readiness:get': z.strictObject({}),
+} as const;
+
+export type Channel = keyof typeof requestSchemas;
+export const CHANNELS = Object.keys(requestSchemas) as Channel[];
+
+export function isChannel(x: unknown): x is Channel {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, x);
+}
+
+/** What a caller passes (defaults may be omitted). */
+export type RequestInput<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
+/** What the engine receives after validation (defaults filled). */
+export type RequestPayload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
+
+export interface ResultTypes {
+  'app:snapshot': Snapshot;
+  'bars:history': BarsHistory;
+  'orders:approve': OrderRecord;
+  'orders:reject': Approval;
+  'orders:submit': OrderRecord;
+  'orders:cancel': OrderRecord;
+  'orders:list': OrderRecord[];
+  'supervisor:set_mode': { mode: SupervisorMode };
+  'killswitch:engage': StopReport;
+  'killswitch:rearm': TradingStateRecord;
+  'settings:get': Settings;
+  'settings:update': Settings;
+  'audit:list': AuditEntry[];
+  'equity:curve': EquityPoint[];
+  'readiness:get': ReadinessItem[];
+}
+
+// ---------- events ----------
+
+export interface BarTick {
+  symbol: string;
+  bar: Bar;
+}
+
+export interface EventTypes {
+  'engine:status': {
+    tradingState: TradingStateRecord;
+    mode: SupervisorMode;
+    broker: BrokerStatus;
+  };
+  'account:updated': AccountState;
+  'positions:updated': PositionView[];
+  'orders:updated': OrderRecord;
+  'approvals:updated': Approval[];
+  /** bars batched per flush; several per symbol are possible at high simulator speeds */
+  'bars:tick': { timeframe: Timeframe; ticks: BarTick[] };
+  'fills:new': Fill;
+  'audit:appended': AuditEntry;
+  'killswitch:progress': StopReport;
+  'readiness:updated': ReadinessItem[];
+  'equity:point': EquityPoint;
+}
+export type EventName = keyof EventTypes;
+export const EVENT_NAMES: EventName[] = [
+  'engine:status',
+  'account:updated',
+  'positions:updated',
+  'orders:updated',
+  'approvals:updated',
+  'bars:tick',
+  'fills:new',
+  'audit:appended',
+  'killswitch:progress',
+  'readiness:updated',
+  'equity:point',
+];
+
+export type EngineEvent = { [E in EventName]: { name: E; payload: EventTypes[E] } }[EventName];
+
+// ---------- the typed API both transports expose ----------
+
+export type Api = {
+  request<C extends Channel>(channel: C, input: RequestInput<C>): Promise<Result<ResultTypes[C]>>;
+  /** subscribe to one event; returns the unsubscribe function */
+  on<E extends EventName>(event: E, listener: (payload: EventTypes[E]) => void): () => void;
+};
+
+/** Validate an untrusted request; on failure the message names each bad field. */
+export function parseRequest(
+  channel: unknown,
+  payload: unknown,
+): { ok: true; channel: Channel; payload: unknown } | { ok: false; error: ApiError } {
+  if (!isChannel(channel)) {
+    const shown = typeof channel === 'string' ? channel.slice(0, 64) : typeof channel;
+    return err('unknown_channel', `unknown request channel "${shown}"; known channels: ${CHANNELS.join(', ')}`);
+  }
+  const parsed = requestSchemas[channel].safeParse(payload ?? {});
+  if (!parsed.success) {
+    const details = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.length ? i.path.join('.') : 'payload'}: ${i.message}`)
+      .join('; ');
+    return err('invalid_request', `invalid ${channel} request: ${details}`);
+  }
+  return { ok: true, channel, payload: parsed.data };
+}
+
+// ---------- the headless WebSocket wire format ----------
+
+export const WIRE_MAX_FRAME_BYTES = 64 * 1024;
+
+export type ClientFrame = { kind: 'request'; id: number; channel: string; payload: unknown };
+export type ServerFrame =
+  | { kind: 'result'; id: number; result: Result<unknown> }
+  | { kind: 'event'; name: EventName; payload: unknown }
+  | { kind: 'error'; error: ApiError };

@@ -1,0 +1,48 @@
+// The engine's shared state and services, handed to each part (OrderManager, ApprovalQueue,
+// KillSwitch) so that there is one source of truth in memory, mirrored durably in the Store.
+import type { EventName, EventTypes } from './api/contract';
+import type {
+  AccountState,
+  Approval,
+  AuditKind,
+  Instrument,
+  OrderRecord,
+  Position,
+  Settings,
+  StopReport,
+  SupervisorMode,
+  TradingStateRecord,
+} from './domain/types';
+import type { Broker, Clock, MarketData, Store } from './ports';
+
+export interface EngineState {
+  settings: Settings;
+  tradingState: TradingStateRecord;
+  mode: SupervisorMode;
+  account: AccountState;
+  positions: Map<string, Position>;
+  /** open orders only, by clientOrderId */
+  openOrders: Map<string, OrderRecord>;
+  /** pending approvals only, by id */
+  approvals: Map<string, Approval>;
+  instruments: Map<string, Instrument>;
+  lastStop: StopReport | null;
+  /** differences found by the last reconciliation with the broker, in words */
+  reconciliationIssues: string[];
+  /** wall-clock time the last live bar arrived */
+  lastBarAt: number | null;
+}
+
+export type LogFn = (level: 'info' | 'warn' | 'error', message: string, data?: unknown) => void;
+
+export interface EngineContext {
+  readonly store: Store;
+  readonly broker: Broker;
+  readonly market: MarketData;
+  readonly clock: Clock;
+  readonly state: EngineState;
+  emit<E extends EventName>(name: E, payload: EventTypes[E]): void;
+  /** durable audit record, then published */
+  audit(kind: AuditKind, message: string, data?: unknown): void;
+  log: LogFn;
+}

@@ -1,0 +1,299 @@
+// Domain types shared by the engine, the store and (as plain data) the renderer.
+// Times are milliseconds since the Unix epoch (UTC). Quantities are positive; direction is
+// carried by `side` on orders and fills, and by the sign of `qty` on positions.
+
+export type Side = 'buy' | 'sell';
+export type AssetClass = 'us_equity' | 'crypto';
+
+export interface Instrument {
+  symbol: string;
+  name: string;
+  assetClass: AssetClass;
+  /** smallest price step (0.01 for stocks) */
+  priceIncrement: number;
+  /** smallest quantity step (1 for whole shares, 1e-6 for crypto) */
+  qtyIncrement: number;
+  /** smallest order notional in dollars (crypto: 10) */
+  minNotional: number;
+  fractionable: boolean;
+  shortable: boolean;
+}
+
+/** One OHLCV bar; `t` is the bar's open time. */
+export interface Bar {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+}
+
+export type Timeframe = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
+
+export const TIMEFRAME_MS: Record<Timeframe, number> = {
+  '1Min': 60_000,
+  '5Min': 300_000,
+  '15Min': 900_000,
+  '1Hour': 3_600_000,
+  '1Day': 86_400_000,
+};
+
+export type OrderType = 'market' | 'limit' | 'stop' | 'stop_limit';
+export type TimeInForce = 'day' | 'gtc' | 'ioc';
+
+/**
+ * Lifecycle of an order in our journal.
+ * pending_submit: journaled, not yet acknowledged by the broker (it may or may not have arrived).
+ * unsent: journaled but proven never to have reached the broker (found absent after a restart).
+ */
+export type OrderStatus =
+  | 'pending_submit'
+  | 'accepted'
+  | 'partially_filled'
+  | 'filled'
+  | 'pending_cancel'
+  | 'canceled'
+  | 'rejected'
+  | 'expired'
+  | 'unsent';
+
+export const OPEN_ORDER_STATUSES: readonly OrderStatus[] = [
+  'pending_submit',
+  'accepted',
+  'partially_filled',
+  'pending_cancel',
+];
+
+export function isOpenStatus(s: OrderStatus): boolean {
+  return OPEN_ORDER_STATUSES.includes(s);
+}
+
+/** external: an order we did not place (found at the broker, or the broker's own close-out) */
+export type OrderOrigin = 'strategy' | 'manual' | 'killswitch' | 'external';
+
+export interface OrderRecord {
+  /** deterministic id derived from the intent; the broker sees it and we look orders up by it */
+  clientOrderId: string;
+  brokerOrderId: string | null;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  qty: number;
+  limitPrice: number | null;
+  stopPrice: number | null;
+  tif: TimeInForce;
+  status: OrderStatus;
+  filledQty: number;
+  avgFillPrice: number | null;
+  origin: OrderOrigin;
+  strategyId: string | null;
+  /** why the order exists, in words (signal reason, "manual ticket", "emergency stop flatten") */
+  reason: string;
+  /** why it ended as it did, when rejected/canceled/unsent */
+  statusReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Fill {
+  /** broker-assigned id of this execution; applying the same id twice is a no-op */
+  fillId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  qty: number;
+  price: number;
+  commission: number;
+  time: number;
+}
+
+export interface Position {
+  symbol: string;
+  /** signed: positive long, negative short */
+  qty: number;
+  avgEntryPrice: number;
+  realizedPnl: number;
+  updatedAt: number;
+}
+
+export interface AccountState {
+  cash: number;
+  equity: number;
+  buyingPower: number;
+  /** equity at the start of the current trading day (for day P&L and daily-loss rules) */
+  dayStartEquity: number;
+  peakEquity: number;
+  updatedAt: number;
+}
+
+export interface EquityPoint {
+  t: number;
+  equity: number;
+  cash: number;
+}
+
+export type TradingState = 'active' | 'reducing' | 'halted';
+export type StateSetter = 'user' | 'killswitch' | 'breaker' | 'cli' | 'system';
+
+export interface TradingStateRecord {
+  state: TradingState;
+  setBy: StateSetter;
+  reason: string;
+  at: number;
+  /** true while the emergency stop is latched: only an explicit re-arm with a reason clears it */
+  latched: boolean;
+}
+
+export type SupervisorMode = 'manual' | 'autonomous';
+
+/** A proposed order before it becomes an order: what the strategy wants, already sized. */
+export interface OrderIntent {
+  /** stable key of the decision (strategy, symbol, side, bar); equal keys never make two orders */
+  intentKey: string;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  qty: number;
+  limitPrice: number | null;
+  origin: OrderOrigin;
+  strategyId: string | null;
+  reason: string;
+  /** price the decision was made at (last close); approval re-checks drift against it */
+  refPrice: number;
+  barTime: number | null;
+}
+
+export interface RiskCheckResult {
+  rule: string;
+  passed: boolean;
+  value: number;
+  limit: number;
+  message: string;
+}
+
+export interface SizingExplanation {
+  method: string;
+  equity: number;
+  price: number;
+  rawQty: number;
+  qty: number;
+  /** the arithmetic in words, e.g. "10% of $100,000.00 equity / $101.23 = 98.78 -> 98 shares" */
+  text: string;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+
+export interface Approval {
+  id: string;
+  intent: OrderIntent;
+  status: ApprovalStatus;
+  sizing: SizingExplanation;
+  checks: RiskCheckResult[];
+  /** indicator values behind the signal, by name */
+  indicators: Record<string, number>;
+  createdAt: number;
+  expiresAt: number;
+  decidedAt: number | null;
+  decisionReason: string | null;
+}
+
+export type AuditKind =
+  | 'signal'
+  | 'risk_denied'
+  | 'approval_created'
+  | 'approval_approved'
+  | 'approval_rejected'
+  | 'approval_expired'
+  | 'order_submitted'
+  | 'order_updated'
+  | 'fill'
+  | 'mode_changed'
+  | 'state_changed'
+  | 'killswitch'
+  | 'settings_changed'
+  | 'recovery'
+  | 'error';
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  kind: AuditKind;
+  message: string;
+  data: unknown;
+}
+
+export type StopStepName = 'halt' | 'cancel_orders' | 'flatten' | 'confirm';
+export type StopStepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+export interface StopStep {
+  name: StopStepName;
+  status: StopStepStatus;
+  startedAt: number | null;
+  endedAt: number | null;
+  attempts: number;
+  detail: string;
+}
+
+export interface StopReport {
+  id: string;
+  source: 'ui' | 'shortcut' | 'tray' | 'cli' | 'breaker' | 'drill';
+  flatten: boolean;
+  requestedAt: number;
+  status: 'running' | 'confirmed' | 'failed' | 'noop';
+  steps: StopStep[];
+  openOrdersRemaining: number | null;
+  positionsRemaining: number | null;
+  finishedAt: number | null;
+}
+
+export interface RiskSettings {
+  /** fraction of equity committed per new position (fixed-fraction sizing) */
+  positionFraction: number;
+  /** max notional of one position as a fraction of equity */
+  maxPositionNotionalPct: number;
+  maxOpenPositions: number;
+}
+
+export interface StrategySettings {
+  id: 'sma-cross';
+  fast: number;
+  slow: number;
+  /** symbols the strategy trades */
+  symbols: string[];
+}
+
+export interface Settings {
+  risk: RiskSettings;
+  strategy: StrategySettings;
+  approvalTimeoutSec: number;
+  /** the emergency stop also closes every position */
+  flattenOnStop: boolean;
+}
+
+export type ReadinessStatus = 'pass' | 'warn' | 'fail';
+
+export interface ReadinessItem {
+  id: string;
+  label: string;
+  status: ReadinessStatus;
+  evidence: string;
+  fix: string;
+}
+
+export type BrokerKind = 'sim' | 'alpaca';
+export type BrokerEnvironment = 'simulated' | 'paper' | 'live';
+
+export interface BrokerStatus {
+  kind: BrokerKind;
+  environment: BrokerEnvironment;
+  connected: boolean;
+  message: string;
+}
+
+/** A position as shown: the stored position plus what the latest price makes of it. */
+export interface PositionView extends Position {
+  lastPrice: number | null;
+  marketValue: number | null;
+  unrealizedPnl: number | null;
+}

@@ -1,0 +1,240 @@
+// OrderManager: the only path to the broker. Every intent is journaled (durable, deterministic
+// client_order_id) BEFORE it is sent, so a retry or a restart looks the order up by that id and
+// never sends it twice. Broker events are journaled before they are published.
+import type { ApiError } from '../api/contract';
+import type { Fill, OrderIntent, OrderRecord, OrderStatus } from '../domain/types';
+import { isOpenStatus } from '../domain/types';
+import type { EngineContext } from '../context';
+import type { BrokerEvent, BrokerOrder, OrderPatch } from '../ports';
+import { applyFillToPosition, cashAfterFill, markAccount, marketValue, viewPosition } from '../portfolio/Portfolio';
+import { assertNever } from '../util/assert';
+import { clientOrderIdFor } from './clientOrderId';
+
+/** Order statuses only move forward; a late or replayed event never undoes a later state. */
+function rank(s: OrderStatus): number {
+  switch (s) {
+    case 'pending_submit':
+      return 0;
+    case 'accepted':
+      return 1;
+    case 'partially_filled':
+      return 2;
+    case 'pending_cancel':
+      return 3;
+    case 'filled':
+    case 'canceled':
+    case 'rejected':
+    case 'expired':
+    case 'unsent':
+      return 4;
+    default:
+      return assertNever(s, 'order status');
+  }
+}
+
+export type SubmitResult = { ok: true; order: OrderRecord } | { ok: false; error: ApiError };
+
+export class OrderManager {
+  constructor(private readonly ctx: EngineContext) {}
+
+  /** Journal, then send. Resolves once the broker answered (or the answer is known to be lost). */
+  async submit(intent: OrderIntent): Promise<SubmitResult> {
+    const { ctx } = this;
+    if (ctx.state.tradingState.state === 'halted' && intent.origin !== 'killswitch') {
+      return { ok: false, error: { code: 'halted', message: 'trading is halted by the emergency stop; re-arm it before placing orders' } };
+    }
+    const now = ctx.clock.now();
+    const clientOrderId = clientOrderIdFor(intent.intentKey);
+    const record: OrderRecord = {
+      clientOrderId,
+      brokerOrderId: null,
+      symbol: intent.symbol,
+      side: intent.side,
+      type: intent.type,
+      qty: intent.qty,
+      limitPrice: intent.limitPrice,
+      stopPrice: null,
+      tif: 'day',
+      status: 'pending_submit',
+      filledQty: 0,
+      avgFillPrice: null,
+      origin: intent.origin,
+      strategyId: intent.strategyId,
+      reason: intent.reason,
+      statusReason: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (ctx.store.insertOrder(record) === 'duplicate') {
+      ctx.audit('order_updated', `Not sent again: intent ${intent.intentKey} already produced order ${clientOrderId}`, { clientOrderId });
+      return { ok: false, error: { code: 'conflict', message: `this decision already produced order ${clientOrderId}; it is never sent twice` } };
+    }
+    ctx.state.openOrders.set(clientOrderId, record);
+    ctx.emit('orders:updated', record);
+    ctx.audit('order_submitted', `${intent.side.toUpperCase()} ${intent.qty} ${intent.symbol} ${intent.type}: ${intent.reason}`, { clientOrderId, intent });
+
+    const res = await ctx.broker.submitOrder({
+      clientOrderId,
+      symbol: record.symbol,
+      side: record.side,
+      type: record.type,
+      qty: record.qty,
+      limitPrice: record.limitPrice,
+      stopPrice: null,
+      tif: record.tif,
+    });
+    if (res.ok) {
+      this.applyBrokerOrder(res.value, null);
+      return { ok: true, order: this.current(clientOrderId) ?? record };
+    }
+    if (res.kind === 'rejected') {
+      this.patch(clientOrderId, { status: 'rejected', statusReason: res.message, updatedAt: ctx.clock.now() });
+      ctx.audit('order_updated', `Order ${clientOrderId} rejected by the broker: ${res.message}`, { clientOrderId });
+      return { ok: false, error: { code: 'broker_error', message: `the broker rejected the order: ${res.message}` } };
+    }
+    // The answer was lost or the broker failed: the order may or may not exist. Ask by id.
+    const found = await ctx.broker.getOrderByClientId(clientOrderId);
+    if (found.ok && found.value) {
+      this.applyBrokerOrder(found.value, null);
+      return { ok: true, order: this.current(clientOrderId) ?? record };
+    }
+    if (found.ok && !found.value) {
+      this.patch(clientOrderId, { status: 'unsent', statusReason: `not placed: ${res.message}`, updatedAt: ctx.clock.now() });
+      return { ok: false, error: { code: 'broker_error', message: `the order was not placed: ${res.message}` } };
+    }
+    ctx.audit('error', `Order ${clientOrderId} state unknown (${res.message}); it will be reconciled, never resent`, { clientOrderId });
+    return { ok: false, error: { code: 'broker_error', message: `the broker did not answer (${res.message}); the order will be looked up by its id, never resent` } };
+  }
+
+  async cancel(clientOrderId: string): Promise<SubmitResult> {
+    const order = this.ctx.state.openOrders.get(clientOrderId);
+    if (!order) {
+      const known = this.ctx.store.getOrder(clientOrderId);
+      return known
+        ? { ok: false, error: { code: 'conflict', message: `order ${clientOrderId} is already ${known.status}` } }
+        : { ok: false, error: { code: 'not_found', message: `no order with id ${clientOrderId}` } };
+    }
+    const res = await this.ctx.broker.cancelOrder(clientOrderId);
+    if (!res.ok && res.kind !== 'not_found') {
+      return { ok: false, error: { code: 'broker_error', message: `cancel failed: ${res.message}` } };
+    }
+    if (this.ctx.state.openOrders.has(clientOrderId)) {
+      this.patch(clientOrderId, { status: res.ok ? 'pending_cancel' : 'canceled', statusReason: res.ok ? 'cancel requested' : res.message, updatedAt: this.ctx.clock.now() });
+    }
+    return { ok: true, order: this.current(clientOrderId) ?? order };
+  }
+
+  handleBrokerEvent(e: BrokerEvent): void {
+    switch (e.type) {
+      case 'order':
+        this.applyBrokerOrder(e.order, e.reason);
+        return;
+      case 'fill':
+        this.applyFill(e.fill, e.order);
+        return;
+      case 'connection':
+        this.ctx.emit('engine:status', { tradingState: this.ctx.state.tradingState, mode: this.ctx.state.mode, broker: e.status });
+        return;
+      default:
+        assertNever(e, 'broker event');
+    }
+  }
+
+  current(clientOrderId: string): OrderRecord | null {
+    return this.ctx.state.openOrders.get(clientOrderId) ?? this.ctx.store.getOrder(clientOrderId);
+  }
+
+  /** Write a status change durably, then publish it. Backward moves are ignored. */
+  patch(clientOrderId: string, patch: OrderPatch): OrderRecord | null {
+    const prev = this.current(clientOrderId);
+    if (!prev) return null;
+    if (patch.status && rank(patch.status) < rank(prev.status)) delete patch.status;
+    if (rank(prev.status) === 4 && patch.status && patch.status !== prev.status) delete patch.status;
+    const next: OrderRecord = { ...prev, ...stripUndefined(patch) };
+    this.ctx.store.updateOrder(clientOrderId, patch);
+    if (isOpenStatus(next.status)) this.ctx.state.openOrders.set(clientOrderId, next);
+    else this.ctx.state.openOrders.delete(clientOrderId);
+    this.ctx.emit('orders:updated', next);
+    return next;
+  }
+
+  /** An order we did not place (the broker's close-out, or found at reconciliation): journal it as external. */
+  private adopt(o: BrokerOrder): OrderRecord {
+    const now = this.ctx.clock.now();
+    const record: OrderRecord = {
+      clientOrderId: o.clientOrderId,
+      brokerOrderId: o.brokerOrderId,
+      symbol: o.symbol,
+      side: o.side,
+      type: o.type,
+      qty: o.qty,
+      limitPrice: o.limitPrice,
+      stopPrice: null,
+      tif: 'day',
+      status: o.status,
+      filledQty: 0,
+      avgFillPrice: null,
+      origin: this.ctx.state.tradingState.state === 'halted' ? 'killswitch' : 'external',
+      strategyId: null,
+      reason: 'placed at the broker outside this app (adopted)',
+      statusReason: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.ctx.store.insertOrder(record);
+    if (isOpenStatus(record.status)) this.ctx.state.openOrders.set(record.clientOrderId, record);
+    this.ctx.audit('order_updated', `Adopted order ${o.clientOrderId} (${o.side} ${o.qty} ${o.symbol}) found at the broker`, { order: o });
+    return record;
+  }
+
+  private applyBrokerOrder(o: BrokerOrder, reason: string | null): void {
+    const prev = this.current(o.clientOrderId) ?? this.adopt(o);
+    // filled quantities come only from fill events (each applied once), never from order snapshots
+    const status = o.status === 'filled' || o.status === 'partially_filled' ? prev.status : o.status;
+    const patch: OrderPatch = { status, brokerOrderId: o.brokerOrderId, updatedAt: this.ctx.clock.now() };
+    if (reason && (o.status === 'rejected' || o.status === 'canceled' || o.status === 'expired')) patch.statusReason = reason;
+    if (status === prev.status && prev.brokerOrderId === o.brokerOrderId && !patch.statusReason) return;
+    const next = this.patch(o.clientOrderId, patch);
+    if (next && o.status === 'rejected') this.ctx.audit('order_updated', `Order ${o.clientOrderId} rejected: ${reason ?? 'no reason given'}`, { clientOrderId: o.clientOrderId });
+  }
+
+  /** Apply one execution exactly once: journal fill + order + position + account in one transaction. */
+  applyFill(fill: Fill, brokerOrder: BrokerOrder | null): boolean {
+    const { ctx } = this;
+    const order = this.current(fill.clientOrderId) ?? (brokerOrder ? this.adopt(brokerOrder) : null);
+    if (!order) {
+      ctx.log('warn', `fill ${fill.fillId} for unknown order ${fill.clientOrderId} skipped`, fill);
+      return false;
+    }
+    const position = applyFillToPosition(ctx.state.positions.get(fill.symbol), fill);
+    const cash = cashAfterFill(ctx.state.account.cash, fill);
+    const positions = new Map(ctx.state.positions);
+    positions.set(fill.symbol, position);
+    const now = ctx.clock.now();
+    const account = markAccount(ctx.state.account, cash, marketValue(positions.values(), (s) => ctx.market.lastPrice(s)), now, false);
+    const filledQty = Math.min(order.qty, order.filledQty + fill.qty);
+    const avgFillPrice = ((order.avgFillPrice ?? 0) * order.filledQty + fill.price * fill.qty) / (order.filledQty + fill.qty);
+    const status: OrderStatus = filledQty >= order.qty - 1e-9 ? 'filled' : rank(order.status) >= 3 ? order.status : 'partially_filled';
+    const orderPatch = { clientOrderId: order.clientOrderId, status, filledQty, avgFillPrice, updatedAt: now };
+    if (!ctx.store.applyFill({ fill, order: orderPatch, position, account })) return false;
+
+    ctx.state.positions = positions;
+    if (position.qty === 0) ctx.state.positions.delete(fill.symbol);
+    ctx.state.account = account;
+    const next: OrderRecord = { ...order, status, filledQty, avgFillPrice, updatedAt: now };
+    if (isOpenStatus(status)) ctx.state.openOrders.set(order.clientOrderId, next);
+    else ctx.state.openOrders.delete(order.clientOrderId);
+    ctx.emit('fills:new', fill);
+    ctx.emit('orders:updated', next);
+    ctx.emit('positions:updated', [...ctx.state.positions.values()].map((p) => viewPosition(p, ctx.market.lastPrice(p.symbol))));
+    ctx.emit('account:updated', account);
+    ctx.audit('fill', `Filled ${fill.side} ${fill.qty} ${fill.symbol} @ ${fill.price} (order ${order.clientOrderId})`, { fill });
+    return true;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,193 @@
+// Ports: everything the engine needs from the outside world. Adapters implement them
+// (db/ implements Store and SimLedger; engine/sim implements Broker and MarketData for the
+// built-in simulator; the Alpaca adapter implements Broker and MarketData for Alpaca).
+import type {
+  AccountState,
+  Approval,
+  AuditEntry,
+  AuditKind,
+  Bar,
+  BrokerStatus,
+  EquityPoint,
+  Fill,
+  Instrument,
+  OrderRecord,
+  OrderStatus,
+  OrderType,
+  Position,
+  Settings,
+  Side,
+  StopReport,
+  Timeframe,
+  TimeInForce,
+  TradingStateRecord,
+} from './domain/types';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+// ---------- Broker ----------
+
+export interface BrokerOrderRequest {
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  qty: number;
+  limitPrice: number | null;
+  stopPrice: number | null;
+  tif: TimeInForce;
+}
+
+/** The broker's view of one order. */
+export interface BrokerOrder {
+  brokerOrderId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  qty: number;
+  limitPrice: number | null;
+  status: OrderStatus;
+  filledQty: number;
+  avgFillPrice: number | null;
+}
+
+export interface BrokerPosition {
+  symbol: string;
+  qty: number;
+  avgEntryPrice: number;
+}
+
+export interface BrokerAccount {
+  cash: number;
+  equity: number;
+  buyingPower: number;
+}
+
+/** Pushed by the broker: order state changes and executions. */
+export type BrokerEvent =
+  | { type: 'order'; order: BrokerOrder; reason: string | null }
+  | { type: 'fill'; fill: Fill; order: BrokerOrder }
+  | { type: 'connection'; status: BrokerStatus };
+
+/** Expected failures are values, not exceptions: the user reads `message`. */
+export type BrokerResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; kind: 'rejected' | 'not_found' | 'rate_limited' | 'network' | 'server'; message: string; retryAfterMs?: number };
+
+export interface Broker {
+  readonly status: BrokerStatus;
+  submitOrder(req: BrokerOrderRequest): Promise<BrokerResult<BrokerOrder>>;
+  cancelOrder(clientOrderId: string): Promise<BrokerResult<void>>;
+  /** cancel every open order in one call where the broker supports it */
+  cancelAllOrders(): Promise<BrokerResult<void>>;
+  getOrderByClientId(clientOrderId: string): Promise<BrokerResult<BrokerOrder | null>>;
+  listOpenOrders(): Promise<BrokerResult<BrokerOrder[]>>;
+  listPositions(): Promise<BrokerResult<BrokerPosition[]>>;
+  getAccount(): Promise<BrokerResult<BrokerAccount>>;
+  /** close every position with market orders */
+  closeAllPositions(): Promise<BrokerResult<void>>;
+  onEvent(listener: (e: BrokerEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+// ---------- Market data ----------
+
+export interface MarketData {
+  readonly timeframe: Timeframe;
+  instruments(): Instrument[];
+  /** most recent `limit` completed bars, oldest first */
+  history(symbol: string, limit: number): Bar[];
+  lastPrice(symbol: string): number | null;
+  /** live bars, delivered in batches (one call may carry many symbols) */
+  onBars(listener: (batch: { symbol: string; bar: Bar }[]) => void): () => void;
+  start(): void;
+  stop(): void;
+}
+
+// ---------- Store ----------
+
+export interface OrderPatch {
+  status?: OrderStatus;
+  brokerOrderId?: string | null;
+  filledQty?: number;
+  avgFillPrice?: number | null;
+  statusReason?: string | null;
+  updatedAt: number;
+}
+
+export interface AuditInput {
+  at: number;
+  kind: AuditKind;
+  message: string;
+  data?: unknown;
+}
+
+/** What startup needs to rebuild the engine's state before any strategy acts. */
+export interface RestoredState {
+  tradingState: TradingStateRecord | null;
+  settings: Settings | null;
+  positions: Position[];
+  openOrders: OrderRecord[];
+  pendingApprovals: Approval[];
+  account: AccountState | null;
+  lastStop: StopReport | null;
+  /** fills journaled after the positions checkpoint (normally none); replayed at startup */
+  fillsAfterCheckpoint: Fill[];
+}
+
+/**
+ * Durable state. Every write method returns only after the data is committed
+ * (synchronous=FULL for the order/fill journal), so "persist first, then publish/send" holds.
+ * Methods are synchronous: better-sqlite3 is, and a sync write cannot interleave with
+ * other engine work.
+ */
+export interface Store {
+  restore(): RestoredState;
+
+  saveTradingState(rec: TradingStateRecord): void;
+  saveSettings(s: Settings): void;
+
+  /** journal an order intent before sending it; 'duplicate' if its clientOrderId exists */
+  insertOrder(order: OrderRecord): 'inserted' | 'duplicate';
+  updateOrder(clientOrderId: string, patch: OrderPatch): void;
+  /** several order updates in one transaction (the emergency stop's cancels) */
+  updateOrders(updates: { clientOrderId: string; patch: OrderPatch }[]): void;
+  getOrder(clientOrderId: string): OrderRecord | null;
+  listOrders(scope: 'open' | 'all', limit: number): OrderRecord[];
+
+  /**
+   * Apply one execution atomically: journal the fill, set the order's filled qty/status,
+   * write the resulting position and account. Returns false (and writes nothing) when
+   * this fillId was already applied.
+   */
+  applyFill(args: {
+    fill: Fill;
+    order: OrderPatch & { clientOrderId: string };
+    position: Position;
+    account: AccountState;
+  }): boolean;
+  fillsForSymbol(symbol: string, limit: number): Fill[];
+  countFills(): number;
+
+  saveAccount(a: AccountState): void;
+  appendEquity(p: EquityPoint): void;
+  equityCurve(limit: number): EquityPoint[];
+
+  saveApproval(a: Approval): void;
+
+  appendAudit(e: AuditInput): AuditEntry;
+  listAudit(limit: number, beforeId?: number): AuditEntry[];
+
+  saveStopReport(r: StopReport): void;
+
+  /** bar history, stored as binary chunks */
+  saveBars(symbol: string, timeframe: Timeframe, bars: Bar[]): void;
+  loadBars(symbol: string, timeframe: Timeframe, fromT: number, toT: number): Bar[];
+
+  close(): void;
+}

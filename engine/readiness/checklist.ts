@@ -1,0 +1,70 @@
+// The readiness checklist: each item computed from real state, with its evidence and how to fix it.
+// On the built-in simulator nothing is gated; the list is shown for practice.
+import type { ReadinessItem } from '../domain/types';
+import type { EngineState } from '../context';
+import type { BrokerStatus } from '../domain/types';
+import { TIMEFRAME_MS, type Timeframe } from '../domain/types';
+
+export interface ReadinessInputs {
+  state: EngineState;
+  broker: BrokerStatus;
+  now: number;
+  /** wall-clock interval between live bars (simulator speed) */
+  expectedBarIntervalMs: number;
+  timeframe: Timeframe;
+}
+
+const ago = (ms: number) => (ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
+
+export function computeReadiness({ state, broker, now, expectedBarIntervalMs, timeframe }: ReadinessInputs): ReadinessItem[] {
+  const items: ReadinessItem[] = [];
+  items.push({
+    id: 'broker_connected',
+    label: 'Broker connected',
+    status: broker.connected ? 'pass' : 'fail',
+    evidence: `${broker.kind} (${broker.environment}): ${broker.connected ? 'connected' : 'disconnected'}${broker.message ? ` - ${broker.message}` : ''}`,
+    fix: broker.connected ? '' : 'Check the connection settings and the network, then reconnect.',
+  });
+  const staleAfter = Math.max(5_000, expectedBarIntervalMs * 3);
+  const age = state.lastBarAt === null ? null : now - state.lastBarAt;
+  items.push({
+    id: 'market_data_fresh',
+    label: 'Market data fresh',
+    status: age === null ? 'warn' : age <= staleAfter ? 'pass' : 'fail',
+    evidence: age === null ? 'no live bar received yet' : `last ${timeframe} bar arrived ${ago(age)} ago (stale after ${ago(staleAfter)}; one bar every ${ago(Math.round(expectedBarIntervalMs))}, ${ago(TIMEFRAME_MS[timeframe])} of market time)`,
+    fix: age !== null && age <= staleAfter ? '' : 'Wait for the feed, or check the market data connection.',
+  });
+  const ts = state.tradingState;
+  items.push({
+    id: 'trading_state',
+    label: 'Trading state active',
+    status: ts.state === 'active' ? 'pass' : ts.state === 'reducing' ? 'warn' : 'fail',
+    evidence: `${ts.state}${ts.latched ? ' (latched)' : ''}, set by ${ts.setBy} at ${new Date(ts.at).toISOString()}: ${ts.reason}`,
+    fix: ts.state === 'halted' ? 'Re-arm the emergency stop with a reason once you know why it stopped.' : ts.state === 'reducing' ? 'Find the breaker that reduced trading, then re-arm.' : '',
+  });
+  items.push({
+    id: 'reconciliation_clean',
+    label: 'Reconciliation clean',
+    status: state.reconciliationIssues.length === 0 ? 'pass' : 'warn',
+    evidence: state.reconciliationIssues.length === 0 ? 'journal matches the broker (orders and positions)' : state.reconciliationIssues.slice(0, 3).join('; '),
+    fix: state.reconciliationIssues.length === 0 ? '' : 'Review the differences in the audit log and resolve them.',
+  });
+  const r = state.settings.risk;
+  const riskOk = r.positionFraction <= 0.25 && r.maxPositionNotionalPct <= 0.5 && r.maxOpenPositions <= 20;
+  items.push({
+    id: 'risk_limits_set',
+    label: 'Risk limits set',
+    status: riskOk ? 'pass' : 'warn',
+    evidence: `position ${(r.positionFraction * 100).toFixed(1)}% of equity, max position ${(r.maxPositionNotionalPct * 100).toFixed(0)}%, max ${r.maxOpenPositions} positions`,
+    fix: riskOk ? '' : 'Lower the position fraction (<= 25%), the position cap (<= 50%) or the number of positions (<= 20).',
+  });
+  const stop = state.lastStop;
+  items.push({
+    id: 'emergency_stop_tested',
+    label: 'Emergency stop tested',
+    status: stop && stop.status === 'confirmed' ? 'pass' : stop && stop.status === 'failed' ? 'fail' : 'warn',
+    evidence: stop ? `last stop ${new Date(stop.requestedAt).toISOString()} (${stop.source}): ${stop.status}` : 'the emergency stop has never been used on this account',
+    fix: stop && stop.status === 'confirmed' ? '' : 'Press Emergency stop once (then re-arm) to prove it works against this broker.',
+  });
+  return items;
+}

@@ -1,0 +1,82 @@
+// Startup reconciliation: after the journal is restored, ask the broker about every order we
+// believe is open, apply what is certain (fills that happened while we were down, orders that
+// never reached the broker), and list every remaining difference for the user. Nothing is resent.
+import type { EngineContext } from './context';
+import type { OrderManager } from './orders/OrderManager';
+
+const EPS = 1e-9;
+
+export async function reconcileAtStartup(ctx: EngineContext, orders: OrderManager): Promise<string[]> {
+  const issues: string[] = [];
+  const now = () => ctx.clock.now();
+  for (const order of [...ctx.state.openOrders.values()]) {
+    const res = await ctx.broker.getOrderByClientId(order.clientOrderId);
+    if (!res.ok) {
+      issues.push(`could not look up order ${order.clientOrderId} (${res.message})`);
+      continue;
+    }
+    const b = res.value;
+    if (!b) {
+      if (order.status === 'pending_submit') {
+        orders.patch(order.clientOrderId, { status: 'unsent', statusReason: 'journaled but never reached the broker before a restart; not resent', updatedAt: now() });
+        ctx.audit('recovery', `Order ${order.clientOrderId} (${order.side} ${order.qty} ${order.symbol}) never reached the broker; marked unsent, not resent`, { clientOrderId: order.clientOrderId });
+      } else {
+        orders.patch(order.clientOrderId, { status: 'canceled', statusReason: 'the broker has no record of this order', updatedAt: now() });
+        issues.push(`order ${order.clientOrderId} was ${order.status} in the journal but unknown to the broker`);
+      }
+      continue;
+    }
+    // Executions we missed while down: apply the difference once, under an id derived from the
+    // broker's cumulative filled quantity, so running this again can never double-count.
+    const missed = b.filledQty - order.filledQty;
+    if (missed > EPS && b.avgFillPrice !== null) {
+      const prevValue = (order.avgFillPrice ?? 0) * order.filledQty;
+      const price = (b.avgFillPrice * b.filledQty - prevValue) / missed;
+      orders.applyFill(
+        {
+          fillId: `${b.brokerOrderId}:reconciled:${b.filledQty}`,
+          clientOrderId: order.clientOrderId,
+          symbol: order.symbol,
+          side: order.side,
+          qty: missed,
+          price: price > 0 && Number.isFinite(price) ? price : b.avgFillPrice,
+          commission: 0,
+          time: now(),
+        },
+        b,
+      );
+      ctx.audit('recovery', `Applied ${missed} ${order.symbol} filled at the broker while the app was down (order ${order.clientOrderId})`, { clientOrderId: order.clientOrderId });
+    }
+    if (b.status !== 'filled' && b.status !== 'partially_filled') {
+      orders.patch(order.clientOrderId, { status: b.status, brokerOrderId: b.brokerOrderId, updatedAt: now() });
+    } else if (b.status === 'filled' && ctx.state.openOrders.has(order.clientOrderId)) {
+      orders.patch(order.clientOrderId, { status: 'filled', brokerOrderId: b.brokerOrderId, updatedAt: now() });
+    }
+  }
+
+  // Orders open at the broker that our journal does not know.
+  const open = await ctx.broker.listOpenOrders();
+  if (open.ok) {
+    for (const b of open.value) {
+      if (!orders.current(b.clientOrderId)) issues.push(`open order ${b.clientOrderId} (${b.side} ${b.qty} ${b.symbol}) exists at the broker but not in the journal`);
+    }
+  } else {
+    issues.push(`could not list open orders at the broker (${open.message})`);
+  }
+
+  const positions = await ctx.broker.listPositions();
+  if (positions.ok) {
+    const theirs = new Map(positions.value.map((p) => [p.symbol, p.qty]));
+    const symbols = new Set([...theirs.keys(), ...ctx.state.positions.keys()]);
+    for (const sym of symbols) {
+      const mine = ctx.state.positions.get(sym)?.qty ?? 0;
+      const broker = theirs.get(sym) ?? 0;
+      if (Math.abs(mine - broker) > EPS) issues.push(`position ${sym}: journal ${mine}, broker ${broker}`);
+    }
+  } else {
+    issues.push(`could not list positions at the broker (${positions.message})`);
+  }
+  if (issues.length > 0) ctx.audit('recovery', `Reconciliation found ${issues.length} difference(s): ${issues.join('; ')}`, { issues });
+  else ctx.audit('recovery', 'Reconciliation clean: journal matches the broker');
+  return issues;
+}
