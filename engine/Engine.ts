@@ -17,13 +17,13 @@ import {
   SettingsSchema,
 } from './api/contract';
 import type { EngineContext, EngineState, LogFn } from './context';
-import type { AuditKind, Bar, OrderIntent, ReadinessItem, Settings, TradingStateRecord } from './domain/types';
+import type { AuditEntry, AuditKind, Bar, OrderIntent, ReadinessItem, Settings, TradingStateRecord } from './domain/types';
 import { TIMEFRAME_MS } from './domain/types';
 import { defaultSettings } from './defaults';
 import { KillSwitch, type KillSwitchOptions } from './killswitch/KillSwitch';
 import { strategyIntentKey } from './orders/clientOrderId';
 import { OrderManager } from './orders/OrderManager';
-import type { Broker, Clock, MarketData, Store } from './ports';
+import type { AuditInput, Broker, Clock, MarketData, Store } from './ports';
 import { markAccount, marketValue, viewPosition } from './portfolio/Portfolio';
 import { computeReadiness } from './readiness/checklist';
 import { checkOrder, sizeByFixedFraction } from './risk/RiskEngine';
@@ -64,6 +64,9 @@ export class Engine {
   private lastEquityPoint = 0;
   private lastBarFlush = 0;
   private manualSeq = 0;
+  private pendingWrites: (() => void)[] = [];
+  private pendingPublishes: (() => void)[] = [];
+  private commitPromise: Promise<void> | null = null;
   private stopped = false;
   private readonly handlers: Handlers;
 
@@ -81,6 +84,7 @@ export class Engine {
       log,
       emit: (name, payload) => this.emit(name, payload),
       audit: (kind, message, data) => this.audit(kind, message, data),
+      write: (fn, publish) => this.write(fn, publish),
     };
     this.orders = new OrderManager(this.ctx);
     this.approvals = new ApprovalQueue(this.ctx, this.orders, (intent, price) => this.recheck(intent, price));
@@ -118,6 +122,7 @@ export class Engine {
       lastStop: restored.lastStop,
       reconciliationIssues: [],
       lastBarAt: null,
+      recentOrderTimes: [],
     };
     const engine = new Engine(deps, state);
     engine.audit(
@@ -167,10 +172,14 @@ export class Engine {
         this.lastEquityPoint = now;
         this.markToMarket(true);
         const a = this.ctx.state.account;
-        this.deps.store.saveAccount(a);
         const point = { t: now, equity: a.equity, cash: a.cash };
-        this.deps.store.appendEquity(point);
-        this.emit('equity:point', point);
+        void this.write(
+          () => {
+            this.deps.store.saveAccount(a);
+            this.deps.store.appendEquity(point);
+          },
+          () => this.emit('equity:point', point),
+        );
         this.emit('readiness:updated', this.readiness());
       }
       if (now - this.lastBarFlush >= BAR_FLUSH_MS) this.flushBars();
@@ -181,6 +190,7 @@ export class Engine {
     if (this.stopped) return;
     this.stopped = true;
     for (const u of this.unsubscribers) u();
+    this.commit();
     this.flushBars();
     this.deps.store.saveAccount(this.ctx.state.account);
   }
@@ -294,6 +304,8 @@ export class Engine {
       openOrders: s.openOrders.values(),
       instrument,
       price,
+      recentOrderTimes: s.recentOrderTimes,
+      now: this.deps.clock.now(),
     };
   }
 
@@ -329,9 +341,11 @@ export class Engine {
 
   private flushBars(): void {
     this.lastBarFlush = this.deps.clock.now();
-    for (const [symbol, bars] of this.barBuffer) {
-      if (bars.length > 0) this.deps.store.saveBars(symbol, this.deps.market.timeframe, bars);
-    }
+    const { store, market } = this.deps;
+    // every symbol's new bars in one transaction: one fsync, not one per symbol
+    store.batch(() => {
+      for (const [symbol, bars] of this.barBuffer) if (bars.length > 0) store.saveBars(symbol, market.timeframe, bars);
+    });
     this.barBuffer.clear();
   }
 
@@ -363,9 +377,45 @@ export class Engine {
     this.emit('engine:status', { tradingState: s.tradingState, mode: s.mode, broker: this.deps.broker.status });
   }
 
+  /** Audit records join the turn's group commit and are published once written. */
   private audit(kind: AuditKind, message: string, data?: unknown): void {
-    const entry = this.deps.store.appendAudit({ at: this.deps.clock.now(), kind, message, data });
-    this.emit('audit:appended', entry);
+    const input: AuditInput = { at: this.deps.clock.now(), kind, message, data };
+    let entry: AuditEntry | null = null;
+    void this.write(
+      () => (entry = this.deps.store.appendAudit(input)),
+      () => entry && this.emit('audit:appended', entry),
+    );
+  }
+
+  /**
+   * Group commit: writes queued during one engine turn go to disk in one transaction at the
+   * end of the turn (a microtask), then their events are published. One fsync per turn instead
+   * of one per record is what keeps a busy engine thread inside its 10 ms budget, and nothing
+   * is published (or sent, for callers that await) before it is durable.
+   */
+  private write(fn: () => void, publish?: () => void): Promise<void> {
+    this.pendingWrites.push(fn);
+    if (publish) this.pendingPublishes.push(publish);
+    if (!this.commitPromise) {
+      const p = Promise.resolve().then(() => this.commit());
+      p.catch((e: unknown) => this.ctx.log('error', 'group commit failed', e));
+      this.commitPromise = p;
+    }
+    return this.commitPromise;
+  }
+
+  private commit(): void {
+    this.commitPromise = null;
+    const writes = this.pendingWrites;
+    const publishes = this.pendingPublishes;
+    this.pendingWrites = [];
+    this.pendingPublishes = [];
+    if (writes.length > 0) {
+      this.deps.store.batch(() => {
+        for (const w of writes) w();
+      });
+    }
+    for (const p of publishes) p();
   }
 
   /** Run engine work; a broken invariant halts trading instead of continuing on bad state. */

@@ -31,6 +31,8 @@ export interface EngineState {
   reconciliationIssues: string[];
   /** wall-clock time the last live bar arrived */
   lastBarAt: number | null;
+  /** when recent orders were sent, oldest first (last minute only), for the order-rate rule */
+  recentOrderTimes: number[];
 }
 
 export type LogFn = (level: 'info' | 'warn' | 'error', message: string, data?: unknown) => void;
@@ -44,5 +46,12 @@ export interface EngineContext {
   emit<E extends EventName>(name: E, payload: EventTypes[E]): void;
   /** durable audit record, then published */
   audit(kind: AuditKind, message: string, data?: unknown): void;
+  /**
+   * Group commit: queue a durable write for the end of this engine turn (one transaction, one
+   * fsync for everything the turn wrote); `publish` runs only after the commit. The returned
+   * promise resolves once committed, so a caller that must persist before acting (the order
+   * journal before a send) awaits it.
+   */
+  write(fn: () => void, publish?: () => void): Promise<void>;
   log: LogFn;
 }

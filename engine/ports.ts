@@ -189,5 +189,11 @@ export interface Store {
   saveBars(symbol: string, timeframe: Timeframe, bars: Bar[]): void;
   loadBars(symbol: string, timeframe: Timeframe, fromT: number, toT: number): Bar[];
 
+  /**
+   * Run several writes as one transaction (one fsync): group commit for records that are
+   * produced together, such as the audit records of one engine turn. Nested calls join it.
+   */
+  batch<T>(fn: () => T): T;
+
   close(): void;
 }

@@ -2,6 +2,7 @@
 // believe is open, apply what is certain (fills that happened while we were down, orders that
 // never reached the broker), and list every remaining difference for the user. Nothing is resent.
 import type { EngineContext } from './context';
+import { isOpenStatus } from './domain/types';
 import type { OrderManager } from './orders/OrderManager';
 
 const EPS = 1e-9;
@@ -9,12 +10,16 @@ const EPS = 1e-9;
 export async function reconcileAtStartup(ctx: EngineContext, orders: OrderManager): Promise<string[]> {
   const issues: string[] = [];
   const now = () => ctx.clock.now();
-  for (const order of [...ctx.state.openOrders.values()]) {
-    const res = await ctx.broker.getOrderByClientId(order.clientOrderId);
+  for (const journaled of [...ctx.state.openOrders.values()]) {
+    const res = await ctx.broker.getOrderByClientId(journaled.clientOrderId);
     if (!res.ok) {
-      issues.push(`could not look up order ${order.clientOrderId} (${res.message})`);
+      issues.push(`could not look up order ${journaled.clientOrderId} (${res.message})`);
       continue;
     }
+    // Re-read after the await: a fill event may have been applied meanwhile, and counting it
+    // again from the stale copy would double the position.
+    const order = orders.current(journaled.clientOrderId);
+    if (!order || !isOpenStatus(order.status)) continue;
     const b = res.value;
     if (!b) {
       if (order.status === 'pending_submit') {

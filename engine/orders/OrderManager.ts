@@ -65,11 +65,18 @@ export class OrderManager {
       createdAt: now,
       updatedAt: now,
     };
-    if (ctx.store.insertOrder(record) === 'duplicate') {
+    // Journal first: the intent is committed (with everything else this turn decided, in one
+    // fsync) before the broker hears of it.
+    let inserted: 'inserted' | 'duplicate' = 'duplicate';
+    await ctx.write(() => (inserted = ctx.store.insertOrder(record)));
+    if (inserted === 'duplicate') {
       ctx.audit('order_updated', `Not sent again: intent ${intent.intentKey} already produced order ${clientOrderId}`, { clientOrderId });
       return { ok: false, error: { code: 'conflict', message: `this decision already produced order ${clientOrderId}; it is never sent twice` } };
     }
     ctx.state.openOrders.set(clientOrderId, record);
+    const times = ctx.state.recentOrderTimes;
+    times.push(now);
+    while (times.length > 0 && (times[0] as number) <= now - 60_000) times.shift();
     ctx.emit('orders:updated', record);
     ctx.audit('order_submitted', `${intent.side.toUpperCase()} ${intent.qty} ${intent.symbol} ${intent.type}: ${intent.reason}`, { clientOrderId, intent });
 
@@ -151,10 +158,13 @@ export class OrderManager {
     if (patch.status && rank(patch.status) < rank(prev.status)) delete patch.status;
     if (rank(prev.status) === 4 && patch.status && patch.status !== prev.status) delete patch.status;
     const next: OrderRecord = { ...prev, ...stripUndefined(patch) };
-    this.ctx.store.updateOrder(clientOrderId, patch);
     if (isOpenStatus(next.status)) this.ctx.state.openOrders.set(clientOrderId, next);
     else this.ctx.state.openOrders.delete(clientOrderId);
-    this.ctx.emit('orders:updated', next);
+    // A status change is recoverable from the broker, so it joins the turn's group commit.
+    void this.ctx.write(
+      () => this.ctx.store.updateOrder(clientOrderId, patch),
+      () => this.ctx.emit('orders:updated', next),
+    );
     return next;
   }
 

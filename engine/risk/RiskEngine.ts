@@ -21,6 +21,19 @@ export interface RiskContext {
   openOrders: Iterable<OrderRecord>;
   instrument: Instrument;
   price: number;
+  /** times of orders sent recently (any order, newest last), for the order-rate rule */
+  recentOrderTimes?: readonly number[];
+  now?: number;
+}
+
+/** Alpaca's REST limit is 200 requests/min per account; we stay under it with room for cancels. */
+export const MAX_ORDERS_PER_SECOND = 10;
+export const MAX_ORDERS_PER_MINUTE = 200;
+
+function countSince(times: readonly number[], since: number): number {
+  let n = 0;
+  for (let i = times.length - 1; i >= 0 && (times[i] as number) > since; i--) n++;
+  return n;
 }
 
 export interface ProposedOrder {
@@ -81,6 +94,13 @@ export function checkOrder(ctx: RiskContext, order: ProposedOrder): RiskDecision
     reducing ? 1 : 0,
     stateOk ? `trading is ${ctx.tradingState}` : ctx.tradingState === 'halted' ? 'trading is halted: only cancels are allowed until re-armed' : 'trading is reducing: only orders that shrink a position are allowed',
   );
+
+  if (ctx.recentOrderTimes && ctx.now !== undefined) {
+    const perSec = countSince(ctx.recentOrderTimes, ctx.now - 1000);
+    const perMin = countSince(ctx.recentOrderTimes, ctx.now - 60_000);
+    const rateOk = perSec < MAX_ORDERS_PER_SECOND && perMin < MAX_ORDERS_PER_MINUTE;
+    add('order_rate', rateOk, perSec, MAX_ORDERS_PER_SECOND, rateOk ? `${perSec} orders in the last second, ${perMin} in the last minute` : perSec >= MAX_ORDERS_PER_SECOND ? `already ${perSec} orders in the last second; the limit is ${MAX_ORDERS_PER_SECOND}/s` : `already ${perMin} orders in the last minute; the limit is ${MAX_ORDERS_PER_MINUTE}/min`);
+  }
 
   const increment = instrument.fractionable ? instrument.qtyIncrement : 1;
   const onIncrement = Math.abs(order.qty / increment - Math.round(order.qty / increment)) < 1e-6;

@@ -3,7 +3,6 @@
 // does, fills market orders at the last price with slippage and commission, rests limit orders
 // until a bar crosses them, and reports everything as asynchronous events.
 import type { Bar, BrokerStatus, Fill, Side } from '../domain/types';
-import { isOpenStatus } from '../domain/types';
 import type {
   Broker,
   BrokerAccount,
@@ -54,6 +53,7 @@ export class SimBroker implements Broker {
   private readonly slippage: number;
   private readonly unsubscribeMarket: () => void;
   private closed = false;
+  private owedFills: SimOrderRow[] = [];
 
   constructor(private readonly opts: SimBrokerOptions) {
     this.commissionRate = opts.commissionRate ?? 0.0005;
@@ -236,8 +236,16 @@ export class SimBroker implements Broker {
   }
 
   private scheduleMarketFill(row: SimOrderRow): void {
-    // A real broker answers the submit first and reports the execution a moment later.
-    setTimeout(() => this.fillMarket(row), 0);
+    // A real broker answers the submit first and reports the execution a moment later. Owed
+    // fills are settled together on one timer, as an exchange reports a burst of executions.
+    this.owedFills.push(row);
+    if (this.owedFills.length === 1) {
+      setTimeout(() => {
+        const due = this.owedFills;
+        this.owedFills = [];
+        for (const r of due) this.fillMarket(r);
+      }, 0);
+    }
   }
 
   private fillMarket(row: SimOrderRow): void {

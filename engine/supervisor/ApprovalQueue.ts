@@ -42,9 +42,8 @@ export class ApprovalQueue {
       decidedAt: null,
       decisionReason: null,
     };
-    this.ctx.store.saveApproval(approval);
     this.ctx.state.approvals.set(approval.id, approval);
-    this.publish();
+    void this.ctx.write(() => this.ctx.store.saveApproval(approval), () => this.publish());
     this.ctx.audit('approval_created', `Waiting for approval: ${intent.side.toUpperCase()} ${intent.qty} ${intent.symbol} (${intent.reason})`, { approval });
     return approval;
   }
@@ -107,9 +106,8 @@ export class ApprovalQueue {
 
   private decide(a: Approval, status: 'approved' | 'rejected' | 'expired', reason: string): Approval {
     const decided: Approval = { ...a, status, decidedAt: this.ctx.clock.now(), decisionReason: reason };
-    this.ctx.store.saveApproval(decided);
     this.ctx.state.approvals.delete(a.id);
-    this.publish();
+    void this.ctx.write(() => this.ctx.store.saveApproval(decided), () => this.publish());
     const kind = status === 'approved' ? 'approval_approved' : status === 'rejected' ? 'approval_rejected' : 'approval_expired';
     this.ctx.audit(kind, `${status[0]!.toUpperCase()}${status.slice(1)}: ${a.intent.side.toUpperCase()} ${a.intent.qty} ${a.intent.symbol} (${reason})`, { approvalId: a.id });
     return decided;
