@@ -1,0 +1,262 @@
+// The engine's Store port on SQLite. Every write runs in autocommit or one explicit
+// transaction on a synchronous=FULL WAL connection, so it is durable when the method returns.
+import type { Database } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  AccountState,
+  Approval,
+  AuditEntry,
+  Bar,
+  EquityPoint,
+  Fill,
+  OrderRecord,
+  Position,
+  Settings,
+  StopReport,
+  Timeframe,
+  TradingStateRecord,
+} from '../engine/domain/types';
+import type { BarColumns } from '../engine/backtest/columns';
+import type { AuditInput, OrderPatch, RestoredState, Store } from '../engine/ports';
+import { StoreInputError } from './errors';
+import { storeMigrations } from './migrations/store';
+import { openDatabase } from './open';
+import { prepareAccountRepo } from './repositories/account';
+import { prepareApprovalRepo } from './repositories/approvals';
+import { prepareAuditRepo } from './repositories/audit';
+import { prepareBarRepo } from './repositories/bars';
+import type { BarCoverage } from './repositories/bars';
+import { prepareFillRepo } from './repositories/fills';
+import { prepareOrderRepo } from './repositories/orders';
+import { preparePositionRepo } from './repositories/positions';
+import { prepareStateRepo } from './repositories/state';
+import { prepareStopReportRepo } from './repositories/stopReports';
+
+export const STORE_FILE_NAME = 'supervisor.sqlite';
+
+export interface StoreOpenOptions {
+  nativeBinding?: string;
+}
+
+function prepareRepos(db: Database) {
+  return {
+    orders: prepareOrderRepo(db),
+    fills: prepareFillRepo(db),
+    positions: preparePositionRepo(db),
+    account: prepareAccountRepo(db),
+    approvals: prepareApprovalRepo(db),
+    state: prepareStateRepo(db),
+    audit: prepareAuditRepo(db),
+    stops: prepareStopReportRepo(db),
+    bars: prepareBarRepo(db),
+  };
+}
+
+export class SqliteStore implements Store {
+  private readonly repos: ReturnType<typeof prepareRepos>;
+  private readonly updateOrdersTx: (updates: { clientOrderId: string; patch: OrderPatch }[]) => void;
+  private readonly applyFillTx: (args: Parameters<Store['applyFill']>[0]) => boolean;
+  private readonly restoreTx: () => RestoredState;
+  private readonly batchTx: (fn: () => unknown) => unknown;
+
+  /** Use SqliteStore.open / openReadOnly; the constructor takes an already opened, migrated connection. */
+  constructor(private readonly db: Database) {
+    this.repos = prepareRepos(db);
+    const r = this.repos;
+
+    this.updateOrdersTx = db.transaction((updates: { clientOrderId: string; patch: OrderPatch }[]) => {
+      for (const u of updates) r.orders.update(u.clientOrderId, u.patch);
+    });
+
+    this.applyFillTx = db.transaction((args: Parameters<Store['applyFill']>[0]): boolean => {
+      const { fill, order, position, account } = args;
+      if (order.clientOrderId !== fill.clientOrderId) {
+        throw new StoreInputError(`applyFill: fill ${fill.fillId} belongs to order ${fill.clientOrderId} but the order patch is for ${order.clientOrderId}`);
+      }
+      if (position.symbol !== fill.symbol) {
+        throw new StoreInputError(`applyFill: fill ${fill.fillId} is for ${fill.symbol} but the position is for ${position.symbol}`);
+      }
+      if (r.orders.get(fill.clientOrderId) === null) {
+        throw new StoreInputError(`applyFill: order ${fill.clientOrderId} of fill ${fill.fillId} is not in the journal; insertOrder it first`);
+      }
+      const seq = r.fills.insert(fill);
+      if (seq === null) return false;
+      const { clientOrderId, ...patch } = order;
+      r.orders.update(clientOrderId, patch);
+      r.positions.upsert(position, seq);
+      r.account.save(account);
+      r.fills.setWatermark(seq);
+      return true;
+    });
+
+    // one read transaction, so the parts of the snapshot agree with each other
+    this.restoreTx = db.transaction(
+      (): RestoredState => ({
+        tradingState: r.state.tradingState(),
+        settings: r.state.settings(),
+        positions: r.positions.all(),
+        openOrders: r.orders.listOpen(),
+        pendingApprovals: r.approvals.pending(),
+        account: r.account.get(),
+        lastStop: r.stops.latest(),
+        fillsAfterCheckpoint: r.fills.afterWatermark(),
+      }),
+    );
+
+    // better-sqlite3 runs a transaction function called inside another as a savepoint, so
+    // nested batches (and write methods that are transactions themselves) join the outer one;
+    // it also refuses a function that returns a promise, keeping async work out of transactions.
+    this.batchTx = db.transaction((fn: () => unknown) => fn());
+  }
+
+  /** Open (creating and migrating as needed) `<dataDir>/supervisor.sqlite`. */
+  static open(dataDir: string, opts: StoreOpenOptions = {}): SqliteStore {
+    mkdirSync(dataDir, { recursive: true });
+    return new SqliteStore(openDatabase(join(dataDir, STORE_FILE_NAME), { migrations: storeMigrations, ...opts }));
+  }
+
+  /**
+   * Read the store of a data directory without changing anything, also while the app runs
+   * (WAL readers never block the writer). Write methods throw on this instance.
+   */
+  static openReadOnly(dataDir: string, opts: StoreOpenOptions = {}): SqliteStore {
+    return new SqliteStore(openDatabase(join(dataDir, STORE_FILE_NAME), { migrations: storeMigrations, readonly: true, ...opts }));
+  }
+
+  /**
+   * Everything startup needs. Positions include flat rows (qty 0), which carry realized P&L;
+   * only pending approvals and open orders are returned.
+   */
+  restore(): RestoredState {
+    return this.restoreTx();
+  }
+
+  saveTradingState(rec: TradingStateRecord): void {
+    this.repos.state.saveTradingState(rec);
+  }
+
+  saveSettings(s: Settings): void {
+    this.repos.state.saveSettings(s);
+  }
+
+  /** Extra key/value settings (JSON) beside the engine's Settings. */
+  setSetting(key: string, value: unknown): void {
+    this.repos.state.setSetting(key, value);
+  }
+
+  getSetting<T>(key: string): T | null {
+    return this.repos.state.getSetting<T>(key);
+  }
+
+  insertOrder(order: OrderRecord): 'inserted' | 'duplicate' {
+    return this.repos.orders.insert(order);
+  }
+
+  /** Throws StoreInputError if the order is not in the journal. */
+  updateOrder(clientOrderId: string, patch: OrderPatch): void {
+    this.repos.orders.update(clientOrderId, patch);
+  }
+
+  /** All or nothing: an unknown id rolls back every update of the call. */
+  updateOrders(updates: { clientOrderId: string; patch: OrderPatch }[]): void {
+    this.updateOrdersTx(updates);
+  }
+
+  getOrder(clientOrderId: string): OrderRecord | null {
+    return this.repos.orders.get(clientOrderId);
+  }
+
+  /** newest first */
+  listOrders(scope: 'open' | 'all', limit: number): OrderRecord[] {
+    return this.repos.orders.list(scope, limit);
+  }
+
+  applyFill(args: { fill: Fill; order: OrderPatch & { clientOrderId: string }; position: Position; account: AccountState }): boolean {
+    return this.applyFillTx(args);
+  }
+
+  /** the `limit` most recent fills of `symbol`, oldest first */
+  fillsForSymbol(symbol: string, limit: number): Fill[] {
+    return this.repos.fills.forSymbol(symbol, limit);
+  }
+
+  countFills(): number {
+    return this.repos.fills.count();
+  }
+
+  saveAccount(a: AccountState): void {
+    this.repos.account.save(a);
+  }
+
+  appendEquity(p: EquityPoint): void {
+    this.repos.account.appendEquity(p);
+  }
+
+  /** the `limit` most recent points, oldest first */
+  equityCurve(limit: number): EquityPoint[] {
+    return this.repos.account.equityCurve(limit);
+  }
+
+  saveApproval(a: Approval): void {
+    this.repos.approvals.save(a);
+  }
+
+  getApproval(id: string): Approval | null {
+    return this.repos.approvals.get(id);
+  }
+
+  appendAudit(e: AuditInput): AuditEntry {
+    return this.repos.audit.append(e);
+  }
+
+  /** newest first; pass the smallest id seen as beforeId for the next page */
+  listAudit(limit: number, beforeId?: number): AuditEntry[] {
+    return this.repos.audit.list(limit, beforeId);
+  }
+
+  saveStopReport(r: StopReport): void {
+    this.repos.stops.save(r);
+  }
+
+  /** One transaction; a bar whose t is already stored is replaced. */
+  saveBars(symbol: string, timeframe: Timeframe, bars: Bar[]): void {
+    this.repos.bars.save(symbol, timeframe, bars);
+  }
+
+  /** bars with fromT <= t <= toT, oldest first */
+  loadBars(symbol: string, timeframe: Timeframe, fromT: number, toT: number): Bar[] {
+    return this.repos.bars.load(symbol, timeframe, fromT, toT);
+  }
+
+  /**
+   * The bars loadBars returns, as one Float64Array per field: no object per bar, so a
+   * million bars load in milliseconds (backtests, long indicator histories).
+   */
+  loadBarColumns(symbol: string, timeframe: Timeframe, fromT: number, toT: number): BarColumns {
+    return this.repos.bars.loadColumns(symbol, timeframe, fromT, toT);
+  }
+
+  /** the `limit` most recent stored bars, oldest first (the chart's history) */
+  loadRecentBars(symbol: string, timeframe: Timeframe, limit: number): Bar[] {
+    return this.repos.bars.loadRecent(symbol, timeframe, limit);
+  }
+
+  /** first/last stored bar time and count, null when none (to find what to backfill) */
+  barCoverage(symbol: string, timeframe: Timeframe): BarCoverage | null {
+    return this.repos.bars.coverage(symbol, timeframe);
+  }
+
+  /**
+   * Several writes as one transaction and one fsync; all or nothing if `fn` throws.
+   * `fn` must be synchronous.
+   */
+  batch<T>(fn: () => T): T {
+    return this.batchTx(fn) as T;
+  }
+
+  /** Idempotent. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
