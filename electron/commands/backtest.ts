@@ -9,7 +9,7 @@ import { columnsFromBars } from '../../engine/backtest/columns';
 import { BacktestConfigError } from '../../engine/backtest/config';
 import { metricsOf, type BacktestMetrics } from '../../engine/backtest/metrics';
 import type { BacktestConfig, SizingModel, SlippageModel } from '../../engine/backtest/types';
-import { parseOhlcvCsv } from '../../engine/data/csv';
+import { parseOhlcvCsv, type CsvIssue } from '../../engine/data/csv';
 import { STRATEGY_REGISTRY, strategyDefinition, UnknownStrategyError } from '../../engine/strategies/registry';
 import { StrategyParamError } from '../../engine/strategies/params';
 
@@ -17,7 +17,7 @@ const OPTIONS: Record<string, 'value' | 'switch'> = {
   csv: 'value', strategy: 'value', cash: 'value', commission: 'value', 'commission-per-share': 'value',
   'commission-fixed': 'value', 'slippage-bps': 'value', 'slippage-atr': 'value', sizing: 'value', fraction: 'value',
   'risk-fraction': 'value', 'stop-atr': 'value', 'stop-loss': 'value', 'take-profit': 'value', 'close-at-end': 'value',
-  'allow-short': 'switch', repair: 'switch', json: 'value', help: 'switch',
+  'qty-step': 'value', 'allow-short': 'switch', repair: 'switch', json: 'value', help: 'switch',
 };
 
 export const BACKTEST_USAGE = `usage: npm run backtest -- --csv FILE [options]
@@ -32,6 +32,7 @@ export const BACKTEST_USAGE = `usage: npm run backtest -- --csv FILE [options]
   --allow-short              short signals open shorts (otherwise they only close longs)
   --stop-loss F --take-profit F          protective exits, fractions of the entry price
   --close-at-end last-open|last-close|none   (default last-open)
+  --qty-step N               smallest quantity (default 1 = whole units; e.g. 0.0001 for crypto)
   --repair                   drop/reorder bad CSV lines (each one is reported) instead of refusing
   --json OUT                 write trades and metrics to OUT`;
 
@@ -99,12 +100,23 @@ function buildConfig(args: Map<string, string>): BacktestConfig {
     stopLossPct: num(args, 'stop-loss') ?? 0,
     takeProfitPct: num(args, 'take-profit') ?? 0,
     closeAtEnd,
+    qtyStep: num(args, 'qty-step') ?? 1,
   };
 }
 
 /** JSON has no NaN or Infinity: undefined figures become null */
 const finiteOrNull = (m: BacktestMetrics): Record<string, number | null> =>
   Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+
+/** every refused or repaired line is listed; reported-only gaps are listed up to 10, then counted */
+function reportIssues(file: string, issues: readonly CsvIssue[]): void {
+  let gaps = 0;
+  for (const issue of issues) {
+    if (issue.action === 'reported' && ++gaps > 10) continue;
+    process.stderr.write(`backtest: ${file}: ${issue.message} (${issue.action})\n`);
+  }
+  if (gaps > 10) process.stderr.write(`backtest: ${file}: ... and ${gaps - 10} more gaps (${gaps} in all; the data is used as is)\n`);
+}
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
 
@@ -135,7 +147,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
       throw new UsageError(`cannot read --csv ${csvPath}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
     const parsed = parseOhlcvCsv(text, { repair: args.has('repair') });
-    for (const issue of parsed.issues) process.stderr.write(`backtest: ${csvPath}: ${issue.message} (${issue.action})\n`);
+    reportIssues(csvPath, parsed.issues);
     if (!parsed.ok) throw new UsageError(parsed.message);
 
     const cols = columnsFromBars(parsed.bars);

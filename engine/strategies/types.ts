@@ -17,7 +17,10 @@ export interface Strategy {
   readonly id: string;
   /** bars needed before the first signal can appear */
   readonly warmup: number;
-  /** feed one completed bar; returns a signal when the strategy changes its mind */
+  /**
+   * Feed one completed bar; returns a signal when the strategy changes its mind. The backtester
+   * reuses one bar object for every call to stay allocation-free: read it, never keep it.
+   */
   onBar(bar: Bar): Signal | null;
   /** latest indicator values, for charts and approvals */
   values(): Record<string, number>;
