@@ -1,0 +1,75 @@
+// Every user command goes through here: it calls the API and, when the engine refuses or the
+// link fails, shows why (a toast here; forms also show the message inline from the result).
+import type { Channel, RequestInput, Result, ResultTypes, SettingsPatch } from '../engine/api/contract';
+import type { Settings, SupervisorMode } from '../engine/domain/types';
+import { api } from './api';
+import { useKillSwitchStore, applyStopReport } from './store/killswitch';
+import { useOrdersStore, upsertOrder } from './store/orders';
+import { useSettingsStore } from './store/settings';
+import { useSupervisorStore } from './store/supervisor';
+import { pushToast } from './store/toasts';
+
+async function command<C extends Channel>(
+  channel: C,
+  input: RequestInput<C>,
+  failureTitle: string,
+  toastOnError = true,
+): Promise<Result<ResultTypes[C]>> {
+  // both transports resolve every failure as a typed Result; nothing to catch here
+  const result = await api.request(channel, input);
+  if (!result.ok && toastOnError) pushToast('error', failureTitle, result.error.message);
+  return result;
+}
+
+export type StopSource = 'ui' | 'shortcut';
+
+export async function engageEmergencyStop(source: StopSource): Promise<void> {
+  const flatten = useSettingsStore.getState().settings?.flattenOnStop;
+  const result = await command(
+    'killswitch:engage',
+    flatten === undefined ? { source } : { source, flatten },
+    'Emergency stop failed',
+  );
+  if (result.ok) useKillSwitchStore.setState((s) => ({ lastStop: applyStopReport(s.lastStop, result.value) }));
+}
+
+/** Re-arm after a stop. Errors are returned for the inline form rather than toasted. */
+export async function rearm(reason: string): Promise<Result<ResultTypes['killswitch:rearm']>> {
+  const result = await command('killswitch:rearm', { reason }, 'Re-arm refused', false);
+  if (result.ok) useKillSwitchStore.setState({ tradingState: result.value });
+  return result;
+}
+
+export async function setMode(mode: SupervisorMode): Promise<void> {
+  const label = mode === 'autonomous' ? 'Autonomous' : 'Manual';
+  const result = await command('supervisor:set_mode', { mode }, `Could not switch to ${label} mode`);
+  if (result.ok) useSupervisorStore.setState({ mode: result.value.mode });
+}
+
+export async function approve(approvalId: string): Promise<void> {
+  const result = await command('orders:approve', { approvalId }, 'Approval failed');
+  if (result.ok) useOrdersStore.setState((s) => upsertOrder(s, result.value));
+}
+
+export async function reject(approvalId: string, reason?: string): Promise<void> {
+  await command('orders:reject', reason ? { approvalId, reason } : { approvalId }, 'Reject failed');
+}
+
+export async function cancelOrder(clientOrderId: string): Promise<void> {
+  const result = await command('orders:cancel', { clientOrderId }, 'Cancel failed');
+  if (result.ok) useOrdersStore.setState((s) => upsertOrder(s, result.value));
+}
+
+/** Submit a manual ticket; the form shows the refusal inline. */
+export async function submitOrder(input: RequestInput<'orders:submit'>): Promise<Result<ResultTypes['orders:submit']>> {
+  const result = await command('orders:submit', input, 'Order refused', false);
+  if (result.ok) useOrdersStore.setState((s) => upsertOrder(s, result.value));
+  return result;
+}
+
+/** Change settings; the panel shows the refusal inline, toggles elsewhere get a toast. */
+export async function updateSettings(patch: SettingsPatch, toastOnError: boolean): Promise<Result<Settings>> {
+  const result = await command('settings:update', { patch }, 'Settings refused', toastOnError);
+  if (result.ok) useSettingsStore.setState({ settings: result.value });
+  return result;
+}

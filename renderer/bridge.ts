@@ -1,0 +1,153 @@
+// The one door engine events come in by. It loads `app:snapshot` when the link comes up (at
+// start and after every reconnect), holds back events that arrive while the snapshot is in
+// flight and replays them on top of it (so a snapshot taken before an event cannot overwrite
+// it), and applies each event to its slice. Live bars and fills skip React: they go to the chart.
+import type { EventName, EventTypes, Snapshot } from '../engine/api/contract';
+import type { ApiClient, ConnectionState } from './transport/connection';
+import { chartFeed } from './chart/chartFeed';
+import { useAccountStore } from './store/account';
+import { useApprovalsStore } from './store/approvals';
+import { mergeAudit, useAuditStore } from './store/audit';
+import { chooseSymbol, useChartStore } from './store/chart';
+import { useConnectionStore } from './store/connection';
+import { applyStopReport, useKillSwitchStore } from './store/killswitch';
+import { ordersFromSnapshot, upsertOrder, useOrdersStore } from './store/orders';
+import { usePositionsStore } from './store/positions';
+import { useReadinessStore } from './store/readiness';
+import { useSettingsStore } from './store/settings';
+import { useSupervisorStore } from './store/supervisor';
+import { pushToast } from './store/toasts';
+
+export const AUDIT_INITIAL_LIMIT = 200;
+export const SNAPSHOT_RETRY_MS = 2000;
+
+type EventHandlers = { [E in EventName]: (payload: EventTypes[E]) => void };
+
+/** How each event changes the slices. A mapped type: a new event in the contract must be handled here. */
+export const eventHandlers: EventHandlers = {
+  'engine:status': (p) => {
+    useKillSwitchStore.setState({ tradingState: p.tradingState });
+    useSupervisorStore.setState({ mode: p.mode });
+    useAccountStore.setState({ broker: p.broker });
+  },
+  'account:updated': (p) => useAccountStore.setState({ account: p }),
+  'positions:updated': (p) => usePositionsStore.setState({ positions: p }),
+  'orders:updated': (p) => useOrdersStore.setState((s) => upsertOrder(s, p)),
+  'approvals:updated': (p) => useApprovalsStore.setState({ approvals: p }),
+  'bars:tick': (p) => chartFeed.pushTicks(p.ticks),
+  'fills:new': (p) => chartFeed.pushFill(p),
+  'audit:appended': (p) => useAuditStore.setState((s) => ({ entries: mergeAudit(s.entries, [p]) })),
+  'killswitch:progress': (p) => useKillSwitchStore.setState((s) => ({ lastStop: applyStopReport(s.lastStop, p) })),
+  'readiness:updated': (p) => useReadinessStore.setState({ items: p }),
+  // the header shows equity from account:updated; no equity curve is drawn yet
+  'equity:point': () => undefined,
+};
+
+/** Events that bypass the snapshot hold-back: they feed the chart, which loads its own history. */
+const UNBUFFERED: ReadonlySet<EventName> = new Set<EventName>(['bars:tick', 'fills:new']);
+
+/** Replace every slice with the snapshot's view of the engine. */
+export function applySnapshot(snapshot: Snapshot, localNow: number): void {
+  useAccountStore.setState({ account: snapshot.account, broker: snapshot.broker });
+  useKillSwitchStore.setState({ tradingState: snapshot.tradingState, lastStop: snapshot.lastStop });
+  useSupervisorStore.setState({ mode: snapshot.mode });
+  usePositionsStore.setState({ positions: snapshot.positions });
+  useOrdersStore.setState(ordersFromSnapshot(snapshot.openOrders, snapshot.recentOrders));
+  useApprovalsStore.setState({ approvals: snapshot.approvals });
+  useReadinessStore.setState({ items: snapshot.readiness });
+  useSettingsStore.setState({ settings: snapshot.settings });
+  useChartStore.setState((s) => ({
+    instruments: snapshot.instruments,
+    timeframe: snapshot.timeframe,
+    selectedSymbol: chooseSymbol(s.selectedSymbol, snapshot.instruments, snapshot.settings),
+    historyEpoch: s.historyEpoch + 1,
+  }));
+  useConnectionStore.setState({ serverClockOffsetMs: snapshot.serverTime - localNow, synced: true });
+}
+
+export interface BridgeOptions {
+  now?: () => number;
+  snapshotRetryMs?: number;
+}
+
+/** Start applying the client's events to the slices; returns the stop function. */
+export function startBridge(client: ApiClient, options: BridgeOptions = {}): () => void {
+  const now = options.now ?? Date.now;
+  const snapshotRetryMs = options.snapshotRetryMs ?? SNAPSHOT_RETRY_MS;
+  let syncing = true;
+  let held: (() => void)[] = [];
+  let generation = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let failureShown = false;
+  let stopped = false;
+
+  function deliver<E extends EventName>(name: E, payload: EventTypes[E]): void {
+    const apply = () => eventHandlers[name](payload);
+    if (syncing && !UNBUFFERED.has(name)) held.push(apply);
+    else apply();
+  }
+
+  function subscribe<E extends EventName>(name: E): () => void {
+    return client.on(name, (payload) => deliver(name, payload));
+  }
+  // the handler map's keys are exactly the contract's event names
+  const unsubscribers = (Object.keys(eventHandlers) as EventName[]).map((name) => subscribe(name));
+
+  async function loadAudit(gen: number): Promise<void> {
+    const result = await client.request('audit:list', { limit: AUDIT_INITIAL_LIMIT });
+    if (gen !== generation || stopped) return;
+    if (result.ok) useAuditStore.setState((s) => ({ entries: mergeAudit(s.entries, result.value) }));
+    else pushToast('error', 'Could not load the audit log', result.error.message);
+  }
+
+  async function loadSnapshot(): Promise<void> {
+    const gen = ++generation;
+    syncing = true;
+    held = [];
+    const result = await client.request('app:snapshot', {});
+    if (gen !== generation || stopped) return;
+    if (!result.ok) {
+      if (!failureShown) pushToast('error', 'Could not load the supervisor state', result.error.message);
+      failureShown = true;
+      if (client.connection.get().status === 'connected') {
+        retryTimer = setTimeout(() => {
+          retryTimer = null;
+          if (client.connection.get().status === 'connected') void loadSnapshot();
+        }, snapshotRetryMs);
+      }
+      return;
+    }
+    failureShown = false;
+    applySnapshot(result.value, now());
+    const replay = held;
+    held = [];
+    syncing = false;
+    for (const apply of replay) apply();
+    await loadAudit(gen);
+  }
+
+  let previous: ConnectionState['status'] | null = null;
+  function onConnection(state: ConnectionState): void {
+    useConnectionStore.setState({ connection: state });
+    if (state.status === 'connected' && previous !== 'connected') void loadSnapshot();
+    if (state.status !== 'connected') {
+      // whatever arrives before the next snapshot waits for it
+      syncing = true;
+      generation++;
+      if (previous === 'connected') useConnectionStore.setState({ synced: false });
+    }
+    previous = state.status;
+  }
+
+  const unsubscribeConnection = client.connection.subscribe(onConnection);
+  const unsubscribeProtocol = client.onProtocolError((e) => pushToast('error', 'Supervisor link error', e.message));
+  onConnection(client.connection.get());
+
+  return () => {
+    stopped = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    unsubscribeConnection();
+    unsubscribeProtocol();
+    for (const u of unsubscribers) u();
+  };
+}

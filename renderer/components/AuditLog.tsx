@@ -1,0 +1,41 @@
+// Why things happened: the audit records, newest first, filterable by kind.
+import { useState } from 'react';
+import type { AuditKind } from '../../engine/domain/types';
+import { dateTime } from '../format';
+import { useAuditStore } from '../store/audit';
+
+export function AuditLog() {
+  const entries = useAuditStore((s) => s.entries);
+  const [kind, setKind] = useState<AuditKind | 'all'>('all');
+  const kinds = [...new Set(entries.map((e) => e.kind))].sort();
+  const shown = kind === 'all' ? entries : entries.filter((e) => e.kind === kind);
+  return (
+    <section className="panel audit-panel" aria-label="Audit log">
+      <div className="panel-head">
+        <h2>Audit log</h2>
+        <select aria-label="Filter audit records" value={kind} onChange={(e) => setKind(e.target.value as AuditKind | 'all')}>
+          <option value="all">all kinds</option>
+          {kinds.map((k) => (
+            <option key={k} value={k}>
+              {k}
+            </option>
+          ))}
+        </select>
+        <span className="count">{shown.length}</span>
+      </div>
+      {shown.length === 0 ? (
+        <p className="empty">No audit records yet.</p>
+      ) : (
+        <ol className="audit-list">
+          {shown.map((e) => (
+            <li key={e.id} className={`audit-entry audit-${e.kind}`} data-testid="audit-entry">
+              <span className="muted">{dateTime(e.at)}</span>
+              <span className="audit-kind">{e.kind.replace(/_/g, ' ')}</span>
+              <span className="audit-message">{e.message}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
