@@ -497,6 +497,9 @@ export class Engine {
         if (s().mode !== mode) {
           s().mode = mode;
           this.audit('mode_changed', `Mode set to ${mode}`, { mode });
+          // In autonomous mode the engine decides: proposals still waiting for a person are
+          // withdrawn, or they would hold their symbols until they expire.
+          if (mode === 'autonomous') this.approvals.rejectAll('withdrawn: autonomous mode decides on new signals');
           this.emitStatus();
         }
         return ok({ mode });

@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'unauthorized',
   'broker_error',
   'internal',
+  /** the transport lost its link: whether the request was applied is unknown (look before retrying) */
+  'disconnected',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

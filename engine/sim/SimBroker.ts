@@ -303,7 +303,8 @@ export class SimBroker implements Broker {
       qty,
       price,
       commission,
-      time: now,
+      // simulated market time (the bar it filled in), so fills sit on the right bar of the chart
+      time: this.opts.market.lastBar(row.symbol)?.t ?? now,
     };
     this.fillSeq++;
     this.opts.ledger.applyFill({ fill, order: row, position, cash, nextFillSeq: this.fillSeq });

@@ -37,10 +37,7 @@ export interface ApiClient extends Api {
   close(): void;
 }
 
-/**
- * No code in the contract's closed ErrorCode union means "the link dropped": `internal` is the
- * nearest, and the message says what happened and that the request's fate is unknown.
- */
+/** The link dropped: the message says what happened and whether the request's fate is unknown. */
 export function disconnectedError(detail: string): { ok: false; error: ApiError } {
-  return { ok: false, error: { code: 'internal', message: `not connected to the supervisor: ${detail}` } };
+  return { ok: false, error: { code: 'disconnected', message: `not connected to the supervisor: ${detail}` } };
 }

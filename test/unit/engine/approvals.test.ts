@@ -109,3 +109,15 @@ describe('approval queue', () => {
     expect(h.engine.approvals.pending()).toHaveLength(0);
   });
 });
+
+describe('switching to autonomous mode', () => {
+  it('withdraws proposals still waiting for a person, so they do not hold their symbols', async () => {
+    h = await makeHarness();
+    propose(h);
+    expect(h.engine.approvals.pending()).toHaveLength(1);
+    await h.engine.dispatch('supervisor:set_mode', { mode: 'autonomous' });
+    expect(h.engine.approvals.pending()).toHaveLength(0);
+    await settle();
+    expect(h.store.listAudit(20).some((a) => a.kind === 'approval_rejected' && /withdrawn: autonomous mode/.test(a.message))).toBe(true);
+  });
+});

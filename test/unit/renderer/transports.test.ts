@@ -122,7 +122,7 @@ describe('WebSocket client', () => {
     const result = await inFlight;
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(result.error.code).toBe('internal');
+      expect(result.error.code).toBe('disconnected');
       expect(result.error.message).toMatch(/may or may not have been applied/);
     }
     const down = await waitForStatus(client, 'reconnecting');
