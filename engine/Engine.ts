@@ -6,7 +6,7 @@ import {
   err,
   ok,
   parseRequest,
-  type Channel,
+  type EngineChannel,
   type EngineEvent,
   type EventName,
   type EventTypes,
@@ -44,7 +44,7 @@ export interface EngineDeps {
   killSwitch?: KillSwitchOptions;
 }
 
-type Handlers = { [C in Channel]: (p: RequestPayload<C>) => Promise<Result<ResultTypes[C]>> | Result<ResultTypes[C]> };
+type Handlers = { [C in EngineChannel]: (p: RequestPayload<C>) => Promise<Result<ResultTypes[C]>> | Result<ResultTypes[C]> };
 
 const ACCOUNT_EMIT_MS = 250;
 const EQUITY_POINT_MS = 1000;
@@ -150,8 +150,11 @@ export class Engine {
     const parsed = parseRequest(channel, payload);
     if (!parsed.ok) return parsed;
     if (this.stopped) return err('internal', 'the engine is shutting down');
+    if (!Object.prototype.hasOwnProperty.call(this.handlers, parsed.channel)) {
+      return err('unknown_channel', `${parsed.channel} is not served by the engine`);
+    }
     try {
-      const handler = this.handlers[parsed.channel] as (p: unknown) => Promise<Result<unknown>> | Result<unknown>;
+      const handler = this.handlers[parsed.channel as EngineChannel] as (p: unknown) => Promise<Result<unknown>> | Result<unknown>;
       return await handler(parsed.payload);
     } catch (e) {
       return this.failure(e, `handling ${parsed.channel}`);

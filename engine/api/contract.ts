@@ -21,6 +21,7 @@ import type {
   Timeframe,
   TradingStateRecord,
 } from '../domain/types';
+import { LAB_EVENT_NAMES, labRequestSchemas, type LabEventTypes, type LabResultTypes } from './lab';
 
 // ---------- errors ----------
 
@@ -129,7 +130,8 @@ export interface BarsHistory {
   fills: Fill[];
 }
 
-export const requestSchemas = {
+/** Requests the engine itself serves. */
+export const engineRequestSchemas = {
   'app:snapshot': z.strictObject({}),
   'bars:history': z.strictObject({
     symbol,
@@ -174,7 +176,16 @@ export const requestSchemas = {
   'readiness:get': z.strictObject({}),
 } as const;
 
+/** Every request: the engine's, and the strategy lab's (served by the host's lab service). */
+export const requestSchemas = { ...engineRequestSchemas, ...labRequestSchemas } as const;
+
 export type Channel = keyof typeof requestSchemas;
+export type EngineChannel = keyof typeof engineRequestSchemas;
+export type LabChannel = keyof typeof labRequestSchemas;
+
+export function isLabChannel(x: unknown): x is LabChannel {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(labRequestSchemas, x);
+}
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 
 export function isChannel(x: unknown): x is Channel {
@@ -186,7 +197,7 @@ export type RequestInput<C extends Channel> = z.input<(typeof requestSchemas)[C]
 /** What the engine receives after validation (defaults filled). */
 export type RequestPayload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
 
-export interface ResultTypes {
+export interface ResultTypes extends LabResultTypes {
   'app:snapshot': Snapshot;
   'bars:history': BarsHistory;
   'orders:approve': OrderRecord;
@@ -211,7 +222,7 @@ export interface BarTick {
   bar: Bar;
 }
 
-export interface EventTypes {
+export interface EventTypes extends LabEventTypes {
   'engine:status': {
     tradingState: TradingStateRecord;
     mode: SupervisorMode;
@@ -242,6 +253,7 @@ export const EVENT_NAMES: EventName[] = [
   'killswitch:progress',
   'readiness:updated',
   'equity:point',
+  ...LAB_EVENT_NAMES,
 ];
 
 export type EngineEvent = { [E in EventName]: { name: E; payload: EventTypes[E] } }[EventName];
