@@ -7,6 +7,7 @@ import type {
   AccountState,
   Approval,
   AuditEntry,
+  AuditKind,
   Bar,
   EquityPoint,
   Fill,
@@ -19,6 +20,7 @@ import type {
 } from '../engine/domain/types';
 import type { BarColumns } from '../engine/backtest/columns';
 import type { AuditInput, OrderPatch, RestoredState, Store } from '../engine/ports';
+import { evidenceFromResults, type LabEvidence } from '../engine/readiness/evidence';
 import { StoreInputError } from './errors';
 import { storeMigrations } from './migrations/store';
 import { openDatabase } from './open';
@@ -28,6 +30,7 @@ import { prepareAuditRepo } from './repositories/audit';
 import { prepareBarRepo } from './repositories/bars';
 import type { BarCoverage } from './repositories/bars';
 import { prepareFillRepo } from './repositories/fills';
+import { prepareLabRepo, type LabRepo } from './repositories/lab';
 import { prepareOrderRepo } from './repositories/orders';
 import { preparePositionRepo } from './repositories/positions';
 import { prepareStateRepo } from './repositories/state';
@@ -50,6 +53,7 @@ function prepareRepos(db: Database) {
     audit: prepareAuditRepo(db),
     stops: prepareStopReportRepo(db),
     bars: prepareBarRepo(db),
+    lab: prepareLabRepo(db),
   };
 }
 
@@ -211,6 +215,18 @@ export class SqliteStore implements Store {
   }
 
   /** newest first; pass the smallest id seen as beforeId for the next page */
+  listAuditOfKind(kind: AuditKind, limit: number): AuditEntry[] {
+    return this.repos.audit.listOfKind(kind, limit);
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.repos.state.setSetting(`meta:${key}`, value);
+  }
+
+  getMeta<T>(key: string): T | null {
+    return this.repos.state.getSetting<T>(`meta:${key}`);
+  }
+
   listAudit(limit: number, beforeId?: number): AuditEntry[] {
     return this.repos.audit.list(limit, beforeId);
   }
@@ -245,6 +261,19 @@ export class SqliteStore implements Store {
   /** first/last stored bar time and count, null when none (to find what to backfill) */
   barCoverage(symbol: string, timeframe: Timeframe): BarCoverage | null {
     return this.repos.bars.coverage(symbol, timeframe);
+  }
+
+  /** The strategy lab's imported datasets and saved results (db/repositories/lab.ts). */
+  get lab(): LabRepo {
+    return this.repos.lab;
+  }
+
+  /**
+   * The readiness checklist's lab evidence: the latest saved backtest and walk-forward of a
+   * strategy (catalogue id, e.g. 'sma-cross'). Two indexed single-row reads.
+   */
+  latestLabEvidence(strategyId: string): LabEvidence {
+    return evidenceFromResults(this.repos.lab.latestResult('backtest', strategyId), this.repos.lab.latestResult('walk-forward', strategyId));
   }
 
   /**

@@ -103,6 +103,15 @@ function inspectExisting(file: string, opts: OpenOptions, keepOpen: boolean): Sq
     if (problems.length > 0) {
       throw corrupt(file, set.label, `integrity check: ${problems.slice(0, 3).join('; ')}`);
     }
+    // whose file it is comes before which version it is: a foreign file's version means nothing
+    if (version > 0 && applicationId(db) !== (set.applicationId | 0)) {
+      throw new StoreOpenError(
+        'foreign',
+        file,
+        `The file ${file} is a SQLite database but not a ${set.label} (application id ${applicationId(db)}). ` +
+          `It has not been modified: move it away, or choose another data directory.`,
+      );
+    }
     if (version > latest) {
       throw new StoreOpenError(
         'newer_than_code',
@@ -110,14 +119,6 @@ function inspectExisting(file: string, opts: OpenOptions, keepOpen: boolean): Sq
         `The ${set.label} at ${file} has schema version ${version}, but this version of the app only knows ` +
           `versions up to ${latest}. It was written by a newer version of the app: upgrade the app to open it. ` +
           `The file has not been modified.`,
-      );
-    }
-    if (version > 0 && applicationId(db) !== (set.applicationId | 0)) {
-      throw new StoreOpenError(
-        'foreign',
-        file,
-        `The file ${file} is a SQLite database but not a ${set.label} (application id ${applicationId(db)}). ` +
-          `It has not been modified: move it away, or choose another data directory.`,
       );
     }
     if (version === 0) {

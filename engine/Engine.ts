@@ -17,16 +17,18 @@ import {
   SettingsSchema,
 } from './api/contract';
 import type { EngineContext, EngineState, LogFn } from './context';
-import type { AuditEntry, AuditKind, Bar, OrderIntent, ReadinessItem, Settings, TradingStateRecord } from './domain/types';
+import type { Alert, AlertKind, AlertLevel, AuditEntry, AuditKind, Bar, OrderIntent, ReadinessItem, Settings, SizingExplanation, StopReport, TradingStateRecord } from './domain/types';
 import { TIMEFRAME_MS } from './domain/types';
-import { defaultSettings } from './defaults';
+import { upgradeSettings } from './defaults';
 import { KillSwitch, type KillSwitchOptions } from './killswitch/KillSwitch';
 import { strategyIntentKey } from './orders/clientOrderId';
 import { OrderManager } from './orders/OrderManager';
 import type { AuditInput, Broker, Clock, MarketData, Store } from './ports';
 import { markAccount, marketValue, viewPosition } from './portfolio/Portfolio';
 import { computeReadiness } from './readiness/checklist';
-import { checkOrder, sizeByFixedFraction } from './risk/RiskEngine';
+import { Breakers } from './risk/Breakers';
+import { checkOrder, sizeByRisk, type MarketView } from './risk/RiskEngine';
+import { SymbolStats } from './risk/SymbolStats';
 import { SmaCross } from './strategies/smaCross';
 import type { Signal, Strategy } from './strategies/types';
 import { ApprovalQueue } from './supervisor/ApprovalQueue';
@@ -64,6 +66,12 @@ export class Engine {
   private lastEquityPoint = 0;
   private lastBarFlush = 0;
   private manualSeq = 0;
+  private readonly symbolStats = new Map<string, SymbolStats>();
+  private readonly marketView: MarketView;
+  private readonly breakers: Breakers;
+  private recentAlerts: Alert[] = [];
+  private autoApproveRemaining = 0;
+  private lastHeartbeat = 0;
   private pendingWrites: (() => void)[] = [];
   private pendingPublishes: (() => void)[] = [];
   private commitPromise: Promise<void> | null = null;
@@ -85,7 +93,18 @@ export class Engine {
       emit: (name, payload) => this.emit(name, payload),
       audit: (kind, message, data) => this.audit(kind, message, data),
       write: (fn, publish) => this.write(fn, publish),
+      alert: (level, kind, message) => this.alert(level, kind, message),
     };
+    this.marketView = {
+      stats: (symbol) => this.symbolStats.get(symbol),
+      expectedBarIntervalMs: deps.expectedBarIntervalMs ?? TIMEFRAME_MS[deps.market.timeframe],
+      lastPrice: (symbol) => deps.market.lastPrice(symbol),
+    };
+    this.breakers = new Breakers(this.ctx, {
+      setState: (rec) => this.setTradingState(rec),
+      emergencyStop: (reason) => void this.killSwitch.engage('breaker', false).catch((e: unknown) => this.failure(e, `the emergency stop (${reason})`)),
+      alert: (level, kind, message) => this.alert(level, kind, message),
+    });
     this.orders = new OrderManager(this.ctx);
     this.approvals = new ApprovalQueue(this.ctx, this.orders, (intent, price) => this.recheck(intent, price));
     this.killSwitch = new KillSwitch(this.ctx, this.orders, this.approvals, deps.killSwitch);
@@ -98,8 +117,9 @@ export class Engine {
     const restored = store.restore();
     const now = clock.now();
     const instruments = new Map(market.instruments().map((i) => [i.symbol, i]));
-    const settings = restored.settings ?? defaultSettings([...instruments.keys()].slice(0, 5));
-    if (!restored.settings) store.saveSettings(settings);
+    // settings from an earlier version are upgraded (new fields take their defaults)
+    const settings = upgradeSettings(restored.settings, [...instruments.keys()].slice(0, 5));
+    if (JSON.stringify(settings) !== JSON.stringify(restored.settings)) store.saveSettings(settings);
     let tradingState: TradingStateRecord =
       restored.tradingState ?? { state: 'active', setBy: 'system', reason: 'first start', at: now, latched: false };
     if (!restored.tradingState) store.saveTradingState(tradingState);
@@ -120,11 +140,19 @@ export class Engine {
       approvals: new Map(restored.pendingApprovals.map((a) => [a.id, a])),
       instruments,
       lastStop: restored.lastStop,
+      lastDrill: store.getMeta<StopReport>('lastDrill'),
       reconciliationIssues: [],
       lastBarAt: null,
       recentOrderTimes: [],
     };
     const engine = new Engine(deps, state);
+    engine.recentAlerts = store.listAuditOfKind('alert', 50).map(toAlert);
+    const session = store.getMeta<{ startedAt: number; heartbeat: number; clean: boolean }>('session');
+    store.setMeta('session', { startedAt: now, heartbeat: now, clean: false });
+    if (session && !session.clean) {
+      const down = Math.max(0, now - session.heartbeat);
+      engine.alert('warning', 'unclean_shutdown', `The app stopped unexpectedly (last sign of life ${new Date(session.heartbeat).toISOString()}, down about ${Math.round(down / 1000)} s). Positions, orders, approvals and the trading state were restored; see the reconciliation below for what changed at the broker meanwhile.`);
+    }
     engine.audit(
       'recovery',
       `Started: ${state.positions.size} positions, ${state.openOrders.size} open orders, ${state.approvals.size} pending approvals restored; trading ${tradingState.state}${tradingState.latched ? ' (latched)' : ''}; manual mode`,
@@ -134,10 +162,25 @@ export class Engine {
       engine.audit('recovery', `${restored.fillsAfterCheckpoint.length} journaled fills were newer than the positions checkpoint`, { fills: restored.fillsAfterCheckpoint.length });
     }
     // Broker events first, so nothing that happens during reconciliation is missed (fills are idempotent).
-    engine.unsubscribers.push(broker.onEvent((e) => engine.safely(() => engine.orders.handleBrokerEvent(e))));
+    engine.unsubscribers.push(
+      broker.onEvent((e) =>
+        engine.safely(() => {
+          if (e.type === 'connection') engine.breakers.onBrokerConnection(e.status.connected);
+          engine.orders.handleBrokerEvent(e);
+        }),
+      ),
+    );
     engine.approvals.expireDue();
     state.reconciliationIssues = await reconcileAtStartup(engine.ctx, engine.orders);
+    if (state.reconciliationIssues.length > 0) {
+      engine.alert('warning', 'reconciliation', `Reconciliation found ${state.reconciliationIssues.length} difference(s) with the broker: ${state.reconciliationIssues.slice(0, 3).join('; ')}`);
+    }
     tradingState = state.tradingState;
+    for (const symbol of instruments.keys()) {
+      const stats = new SymbolStats();
+      for (const bar of market.history(symbol, 200)) stats.update(bar, null);
+      engine.symbolStats.set(symbol, stats);
+    }
     engine.rebuildStrategies();
     engine.unsubscribers.push(market.onBars((batch) => engine.safely(() => engine.onBars(batch))));
     engine.emitStatus();
@@ -171,6 +214,12 @@ export class Engine {
     this.safely(() => {
       const now = this.deps.clock.now();
       this.approvals.expireDue();
+      this.breakers.onTick();
+      if (now - this.lastHeartbeat >= 5000) {
+        this.lastHeartbeat = now;
+        const startedAt = this.deps.store.getMeta<{ startedAt: number }>('session')?.startedAt ?? now;
+        void this.write(() => this.deps.store.setMeta('session', { startedAt, heartbeat: now, clean: false }));
+      }
       if (now - this.lastEquityPoint >= EQUITY_POINT_MS) {
         this.lastEquityPoint = now;
         this.markToMarket(true);
@@ -196,6 +245,8 @@ export class Engine {
     this.commit();
     this.flushBars();
     this.deps.store.saveAccount(this.ctx.state.account);
+    const session = this.deps.store.getMeta<{ startedAt: number }>('session');
+    this.deps.store.setMeta('session', { startedAt: session?.startedAt ?? this.deps.clock.now(), heartbeat: this.deps.clock.now(), clean: true });
   }
 
   get state(): Readonly<EngineState> {
@@ -216,7 +267,10 @@ export class Engine {
       instruments: [...s.instruments.values()],
       settings: s.settings,
       lastStop: s.lastStop,
+      lastDrill: s.lastDrill,
       readiness: this.readiness(),
+      alerts: this.recentAlerts.slice(0, 50),
+      autoApproveRemaining: this.autoApproveRemaining,
       timeframe: this.deps.market.timeframe,
       serverTime: this.deps.clock.now(),
     };
@@ -234,6 +288,7 @@ export class Engine {
       let buf = this.barBuffer.get(symbol);
       if (!buf) this.barBuffer.set(symbol, (buf = []));
       buf.push(bar);
+      this.symbolStats.get(symbol)?.update(bar, this.ctx.state.lastBarAt);
       const strategy = this.strategies.get(symbol);
       if (!strategy) continue;
       const signal = strategy.onBar(bar);
@@ -251,14 +306,20 @@ export class Engine {
     const held = s.positions.get(symbol)?.qty ?? 0;
     // The live strategy trades long-only: a long signal opens (or covers), a short/flat signal closes.
     let side: 'buy' | 'sell';
-    let sizing;
+    let sizing: SizingExplanation;
     if (signal.direction === 'long') {
       if (held > 0) return;
       side = 'buy';
-      sizing =
-        held < 0
-          ? { method: 'close position', equity: s.account.equity, price: bar.c, rawQty: -held, qty: -held, text: `cover the short position of ${-held}` }
-          : sizeByFixedFraction(s.account.equity, bar.c, instrument, s.settings.risk);
+      if (held < 0) {
+        sizing = { method: 'close position', equity: s.account.equity, price: bar.c, rawQty: -held, qty: -held, text: `cover the short position of ${-held}` };
+      } else {
+        const atr = this.symbolStats.get(symbol)?.atrValue ?? null;
+        if (atr === null || !(atr > 0)) {
+          this.audit('risk_denied', `${strategy.id} on ${symbol}: ${signal.reason}, but ATR(14) is not available yet to size the stop`, { signal });
+          return;
+        }
+        sizing = sizeByRisk(s.account.equity, bar.c, atr, 'buy', instrument, s.settings.risk);
+      }
     } else {
       if (held <= 0) return;
       side = 'sell';
@@ -286,7 +347,14 @@ export class Engine {
       return;
     }
     this.audit('signal', `${strategy.id} on ${symbol}: ${signal.reason} -> ${side.toUpperCase()} ${sizing.qty} (${sizing.text})`, why);
-    if (s.mode === 'manual') {
+    if (s.mode === 'manual' && this.autoApproveRemaining > 0) {
+      this.autoApproveRemaining--;
+      this.emit('supervisor:auto_approve', { remaining: this.autoApproveRemaining });
+      this.audit('approval_approved', `Approved automatically ("approve next N", ${this.autoApproveRemaining} left): ${side.toUpperCase()} ${sizing.qty} ${symbol}`, why);
+      void this.orders.submit(intent).then((r) => {
+        if (!r.ok) this.audit('error', `Auto-approved order for ${symbol} not placed: ${r.error.message}`, { intentKey: intent.intentKey });
+      }, (e: unknown) => this.failure(e, 'submitting an auto-approved order'));
+    } else if (s.mode === 'manual') {
       this.approvals.propose(intent, sizing, decision.checks, signal.indicators);
     } else {
       void this.orders.submit(intent).then((r) => {
@@ -309,6 +377,8 @@ export class Engine {
       price,
       recentOrderTimes: s.recentOrderTimes,
       now: this.deps.clock.now(),
+      environment: this.deps.broker.status.environment,
+      market: this.marketView,
     };
   }
 
@@ -335,6 +405,7 @@ export class Engine {
     const now = this.deps.clock.now();
     const dayChanged = new Date(now).toISOString().slice(0, 10) !== new Date(s.account.updatedAt).toISOString().slice(0, 10);
     s.account = markAccount(s.account, s.account.cash, marketValue(s.positions.values(), (x) => this.deps.market.lastPrice(x)), now, dayChanged);
+    this.breakers.onAccount();
     if (force || now - this.lastAccountEmit >= ACCOUNT_EMIT_MS) {
       this.lastAccountEmit = now;
       this.emit('account:updated', s.account);
@@ -378,6 +449,32 @@ export class Engine {
   private emitStatus(): void {
     const s = this.ctx.state;
     this.emit('engine:status', { tradingState: s.tradingState, mode: s.mode, broker: this.deps.broker.status });
+  }
+
+  /** An alert: an audit record of kind 'alert', published (and shown as a notification) once written. */
+  private alert(level: AlertLevel, kind: AlertKind, message: string): void {
+    const input: AuditInput = { at: this.deps.clock.now(), kind: 'alert', message, data: { level, alertKind: kind } };
+    let entry: AuditEntry | null = null;
+    void this.write(
+      () => (entry = this.deps.store.appendAudit(input)),
+      () => {
+        if (!entry) return;
+        const a = toAlert(entry);
+        this.recentAlerts = [a, ...this.recentAlerts].slice(0, 200);
+        this.emit('alerts:raised', a);
+        this.emit('audit:appended', entry);
+      },
+    );
+  }
+
+  /** Change the trading state durably (before it takes effect), then say so everywhere. */
+  private setTradingState(rec: TradingStateRecord): void {
+    const prev = this.ctx.state.tradingState;
+    this.deps.store.saveTradingState(rec);
+    this.ctx.state.tradingState = rec;
+    this.audit('state_changed', `Trading ${prev.state} -> ${rec.state} (by ${rec.setBy}): ${rec.reason}`, { previous: prev, next: rec });
+    this.emitStatus();
+    this.emit('readiness:updated', this.readiness());
   }
 
   /** Audit records join the turn's group commit and are published once written. */
@@ -513,13 +610,33 @@ export class Engine {
         if (cur.state === 'active' && !cur.latched) return err('conflict', 'trading is already active; nothing to re-arm');
         if (this.killSwitch.inProgress) return err('conflict', 'the emergency stop is still running; wait for it to finish before re-arming');
         const rec: TradingStateRecord = { state: 'active', setBy: 'user', reason, at: this.deps.clock.now(), latched: false };
-        this.deps.store.saveTradingState(rec);
-        s().tradingState = rec;
         s().mode = 'manual';
-        this.audit('state_changed', `Re-armed: trading active again (manual mode). Reason: ${reason}`, { previous: cur });
-        this.emitStatus();
+        this.setTradingState(rec);
         return ok(rec);
       },
+      'killswitch:drill': async () => {
+        const env = this.deps.broker.status.environment;
+        if (env === 'live') return err('conflict', 'the emergency-stop drill runs on the simulator or a paper account only, never on a live account');
+        if (s().tradingState.state !== 'active') {
+          return err('conflict', `trading is ${s().tradingState.state}; re-arm first, then run the drill (it ends by re-arming)`);
+        }
+        const report = await this.killSwitch.engage('drill', s().settings.flattenOnStop);
+        s().lastDrill = report;
+        this.deps.store.setMeta('lastDrill', report);
+        if (report.status === 'confirmed') {
+          this.setTradingState({ state: 'active', setBy: 'system', reason: `emergency-stop drill passed in ${report.finishedAt !== null ? report.finishedAt - report.requestedAt : '?'} ms; re-armed`, at: this.deps.clock.now(), latched: false });
+        } else {
+          this.alert('critical', 'stop_failed', 'The emergency-stop drill did not confirm: trading stays halted. Check the broker, then re-arm.');
+        }
+        return ok(report);
+      },
+      'orders:approve_next': ({ count }) => {
+        this.autoApproveRemaining = count;
+        this.audit('mode_changed', count > 0 ? `The next ${count} proposals will be approved automatically (still risk-checked)` : 'Automatic approval cleared', { count });
+        this.emit('supervisor:auto_approve', { remaining: count });
+        return ok({ remaining: count });
+      },
+      'alerts:list': ({ limit }) => ok(this.deps.store.listAuditOfKind('alert', limit).map(toAlert)),
       'settings:get': () => ok(s().settings),
       'settings:update': ({ patch }) => {
         const cur = s().settings;
@@ -528,9 +645,17 @@ export class Engine {
           strategy: { ...cur.strategy, ...patch.strategy },
           approvalTimeoutSec: patch.approvalTimeoutSec ?? cur.approvalTimeoutSec,
           flattenOnStop: patch.flattenOnStop ?? cur.flattenOnStop,
+          deadMan: { ...cur.deadMan, ...patch.deadMan },
         };
         const parsed = SettingsSchema.safeParse(merged);
         if (!parsed.success) return err('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        const r = merged.risk;
+        if (r.dailyLossAlertPct > r.dailyLossReducePct) {
+          return err('invalid_request', `risk.dailyLossAlertPct (${r.dailyLossAlertPct}) must not be above risk.dailyLossReducePct (${r.dailyLossReducePct}): the alert comes first`);
+        }
+        if (r.drawdownAlertPct > r.drawdownHaltPct) {
+          return err('invalid_request', `risk.drawdownAlertPct (${r.drawdownAlertPct}) must not be above risk.drawdownHaltPct (${r.drawdownHaltPct}): the alert comes first`);
+        }
         if (merged.strategy.fast >= merged.strategy.slow) {
           return err('invalid_request', `strategy.fast (${merged.strategy.fast}) must be smaller than strategy.slow (${merged.strategy.slow})`);
         }
@@ -549,4 +674,9 @@ export class Engine {
       'readiness:get': () => ok(this.readiness()),
     };
   }
+}
+
+function toAlert(e: AuditEntry): Alert {
+  const d = (e.data ?? {}) as { level?: AlertLevel; alertKind?: AlertKind };
+  return { id: e.id, at: e.at, level: d.level ?? 'warning', kind: d.alertKind ?? 'breaker_tripped', message: e.message };
 }

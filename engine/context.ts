@@ -3,6 +3,8 @@
 import type { EventName, EventTypes } from './api/contract';
 import type {
   AccountState,
+  AlertKind,
+  AlertLevel,
   Approval,
   AuditKind,
   Instrument,
@@ -27,6 +29,7 @@ export interface EngineState {
   approvals: Map<string, Approval>;
   instruments: Map<string, Instrument>;
   lastStop: StopReport | null;
+  lastDrill: StopReport | null;
   /** differences found by the last reconciliation with the broker, in words */
   reconciliationIssues: string[];
   /** wall-clock time the last live bar arrived */
@@ -53,5 +56,7 @@ export interface EngineContext {
    * journal before a send) awaits it.
    */
   write(fn: () => void, publish?: () => void): Promise<void>;
+  /** raise an alert (audit record of kind 'alert', published; a desktop notification in the app) */
+  alert(level: AlertLevel, kind: AlertKind, message: string): void;
   log: LogFn;
 }

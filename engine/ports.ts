@@ -182,6 +182,12 @@ export interface Store {
 
   appendAudit(e: AuditInput): AuditEntry;
   listAudit(limit: number, beforeId?: number): AuditEntry[];
+  /** newest first */
+  listAuditOfKind(kind: AuditKind, limit: number): AuditEntry[];
+
+  /** small JSON values the engine keeps between runs (the session heartbeat, the latest drill) */
+  setMeta(key: string, value: unknown): void;
+  getMeta<T>(key: string): T | null;
 
   saveStopReport(r: StopReport): void;
 

@@ -38,6 +38,8 @@ export const eventHandlers: EventHandlers = {
   'fills:new': (p) => chartFeed.pushFill(p),
   'audit:appended': (p) => useAuditStore.setState((s) => ({ entries: mergeAudit(s.entries, [p]) })),
   'killswitch:progress': (p) => useKillSwitchStore.setState((s) => ({ lastStop: applyStopReport(s.lastStop, p) })),
+  'alerts:raised': (p) => pushToast(p.level === 'info' ? 'info' : 'error', p.level === 'critical' ? 'Alert' : 'Warning', p.message),
+  'supervisor:auto_approve': () => undefined,
   'readiness:updated': (p) => useReadinessStore.setState({ items: p }),
   // the header shows equity from account:updated; no equity curve is drawn yet
   'equity:point': () => undefined,

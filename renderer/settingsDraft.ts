@@ -3,7 +3,7 @@ import type { SettingsPatch } from '../engine/api/contract';
 import type { Settings } from '../engine/domain/types';
 
 export interface SettingsDraft {
-  positionPct: string;
+  riskPct: string;
   maxPositionPct: string;
   maxOpenPositions: string;
   fast: string;
@@ -14,7 +14,7 @@ export interface SettingsDraft {
 
 export function draftOf(s: Settings): SettingsDraft {
   return {
-    positionPct: String(+(s.risk.positionFraction * 100).toFixed(4)),
+    riskPct: String(+(s.risk.riskPerTradePct * 100).toFixed(4)),
     maxPositionPct: String(+(s.risk.maxPositionNotionalPct * 100).toFixed(4)),
     maxOpenPositions: String(s.risk.maxOpenPositions),
     fast: String(s.strategy.fast),
@@ -32,10 +32,10 @@ export function patchFrom(current: Settings, d: SettingsDraft): SettingsPatch {
   const num = (t: string) => (t.trim() === '' ? Number.NaN : Number(t));
   const patch: SettingsPatch = {};
   const risk: NonNullable<SettingsPatch['risk']> = {};
-  const positionFraction = num(d.positionPct) / 100;
+  const riskPerTradePct = num(d.riskPct) / 100;
   const maxPositionNotionalPct = num(d.maxPositionPct) / 100;
   const maxOpenPositions = num(d.maxOpenPositions);
-  if (positionFraction !== current.risk.positionFraction) risk.positionFraction = positionFraction;
+  if (riskPerTradePct !== current.risk.riskPerTradePct) risk.riskPerTradePct = riskPerTradePct;
   if (maxPositionNotionalPct !== current.risk.maxPositionNotionalPct) risk.maxPositionNotionalPct = maxPositionNotionalPct;
   if (maxOpenPositions !== current.risk.maxOpenPositions) risk.maxOpenPositions = maxOpenPositions;
   if (Object.keys(risk).length > 0) patch.risk = risk;

@@ -19,6 +19,7 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'killswitch',
   'settings_changed',
   'recovery',
+  'alert',
   'error',
 ];
 
@@ -38,6 +39,7 @@ export function prepareAuditRepo(db: Database) {
   const insert = db.prepare('INSERT INTO audit (at, kind, message, data) VALUES (@at, @kind, @message, @data)');
   const latest = db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ?');
   const before = db.prepare<[number, number], AuditRow>('SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?');
+  const ofKind = db.prepare<[string, number], AuditRow>('SELECT * FROM audit WHERE kind = ? ORDER BY id DESC LIMIT ?');
 
   return {
     append(e: AuditInput): AuditEntry {
@@ -52,6 +54,11 @@ export function prepareAuditRepo(db: Database) {
       limitArg('limit', limit);
       const rows = beforeId === undefined ? latest.all(limit) : before.all(limitArg('beforeId', beforeId), limit);
       return rows.map(fromRow);
+    },
+    /** newest first, one kind only (served by the (kind, id) index) */
+    listOfKind(kind: AuditKind, limit: number): AuditEntry[] {
+      limitArg('limit', limit);
+      return ofKind.all(oneOf('audit kind', AUDIT_KINDS, kind), limit).map(fromRow);
     },
   };
 }

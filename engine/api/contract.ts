@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type {
   AccountState,
+  Alert,
   Approval,
   AuditEntry,
   Bar,
@@ -72,12 +73,40 @@ const positiveQty = z
   .positive('quantity must be greater than zero')
   .max(MAX_ORDER_QTY, `quantity must be at most ${MAX_ORDER_QTY}`);
 const price = z.number().positive('price must be greater than zero').max(MAX_PRICE);
-const fraction = (max: number) => z.number().gt(0).max(max);
+/** A percentage setting, stored as a fraction; messages name the limit in percent. */
+const pctSetting = (label: string, max: number) =>
+  z
+    .number({ error: `${label} must be a number (a fraction, e.g. 0.01 for 1%)` })
+    .gt(0, `${label} must be greater than 0%`)
+    .max(max, `${label} must be at most ${+(max * 100).toFixed(4)}%`);
+const rangeSetting = (label: string, min: number, max: number, int = false) => {
+  const base = z.number({ error: `${label} must be a number between ${min} and ${max}` });
+  return (int ? base.int(`${label} must be a whole number`) : base)
+    .min(min, `${label} must be at least ${min}`)
+    .max(max, `${label} must be at most ${max}`);
+};
 
 export const RiskSettingsSchema = z.strictObject({
-  positionFraction: fraction(1),
-  maxPositionNotionalPct: fraction(1),
-  maxOpenPositions: z.number().int().min(1).max(100),
+  riskPerTradePct: pctSetting('risk per trade', 0.02),
+  stopAtrMultiple: rangeSetting('stop distance (x ATR)', 0.5, 10),
+  targetAtrMultiple: rangeSetting('target distance (x ATR)', 0.5, 20),
+  maxPositionNotionalPct: pctSetting('max position size', 1),
+  maxOpenPositions: rangeSetting('max open positions', 1, 100, true),
+  maxGrossExposurePct: pctSetting('max gross exposure', 2),
+  dailyLossAlertPct: pctSetting('daily loss alert', 0.5),
+  dailyLossReducePct: pctSetting('daily loss stop for new entries', 0.5),
+  drawdownAlertPct: pctSetting('drawdown alert', 0.9),
+  drawdownHaltPct: pctSetting('drawdown halt', 0.9),
+  volatilityBreakerMultiple: rangeSetting('volatility breaker (x median ATR%)', 1, 20),
+  staleDataBars: rangeSetting('stale data (bar intervals)', 1, 100, true),
+  maxCorrelation: pctSetting('max correlation with an open position', 1),
+  liveExposureCapPct: pctSetting('live capital throttle', 1),
+});
+
+export const DeadManSettingsSchema = z.strictObject({
+  enabled: z.boolean(),
+  dataStaleSec: rangeSetting('dead-man market data timeout (s)', 5, 3600, true),
+  brokerLostSec: rangeSetting('dead-man broker timeout (s)', 5, 3600, true),
 });
 
 export const StrategySettingsSchema = z.strictObject({
@@ -90,8 +119,9 @@ export const StrategySettingsSchema = z.strictObject({
 export const SettingsSchema = z.strictObject({
   risk: RiskSettingsSchema,
   strategy: StrategySettingsSchema,
-  approvalTimeoutSec: z.number().int().min(5).max(3600),
+  approvalTimeoutSec: rangeSetting('approval timeout (s)', 5, 3600, true),
   flattenOnStop: z.boolean(),
+  deadMan: DeadManSettingsSchema,
 });
 
 export const SettingsPatchSchema = z.strictObject({
@@ -99,6 +129,7 @@ export const SettingsPatchSchema = z.strictObject({
   strategy: StrategySettingsSchema.omit({ id: true }).partial().strict().optional(),
   approvalTimeoutSec: SettingsSchema.shape.approvalTimeoutSec.optional(),
   flattenOnStop: z.boolean().optional(),
+  deadMan: DeadManSettingsSchema.partial().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
@@ -118,7 +149,13 @@ export interface Snapshot {
   instruments: Instrument[];
   settings: Settings;
   lastStop: StopReport | null;
+  /** the latest "Test emergency stop" drill */
+  lastDrill: StopReport | null;
   readiness: ReadinessItem[];
+  /** recent alerts, newest first */
+  alerts: Alert[];
+  /** proposals still to be approved automatically ("Approve next N") */
+  autoApproveRemaining: number;
   timeframe: Timeframe;
   serverTime: number;
 }
@@ -166,6 +203,11 @@ export const engineRequestSchemas = {
     source: StopSourceSchema.default('ui'),
   }),
   'killswitch:rearm': z.strictObject({ reason: reasonText }),
+  /** run the whole stop sequence as a drill (simulator or paper only), record it, re-arm if it passed */
+  'killswitch:drill': z.strictObject({}),
+  /** approve the next N proposals automatically (still risk-checked): a step toward autonomy */
+  'orders:approve_next': z.strictObject({ count: z.number().int('count must be a whole number').min(0).max(50, 'approve at most the next 50 proposals') }),
+  'alerts:list': z.strictObject({ limit: z.number().int().min(1).max(1000).default(100) }),
   'settings:get': z.strictObject({}),
   'settings:update': z.strictObject({ patch: SettingsPatchSchema }),
   'audit:list': z.strictObject({
@@ -208,6 +250,9 @@ export interface ResultTypes extends LabResultTypes {
   'supervisor:set_mode': { mode: SupervisorMode };
   'killswitch:engage': StopReport;
   'killswitch:rearm': TradingStateRecord;
+  'killswitch:drill': StopReport;
+  'orders:approve_next': { remaining: number };
+  'alerts:list': Alert[];
   'settings:get': Settings;
   'settings:update': Settings;
   'audit:list': AuditEntry[];
@@ -239,6 +284,9 @@ export interface EventTypes extends LabEventTypes {
   'killswitch:progress': StopReport;
   'readiness:updated': ReadinessItem[];
   'equity:point': EquityPoint;
+  /** something the user must know now: also a desktop notification in the app */
+  'alerts:raised': Alert;
+  'supervisor:auto_approve': { remaining: number };
 }
 export type EventName = keyof EventTypes;
 export const EVENT_NAMES: EventName[] = [
@@ -253,6 +301,8 @@ export const EVENT_NAMES: EventName[] = [
   'killswitch:progress',
   'readiness:updated',
   'equity:point',
+  'alerts:raised',
+  'supervisor:auto_approve',
   ...LAB_EVENT_NAMES,
 ];
 

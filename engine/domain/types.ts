@@ -178,8 +178,11 @@ export interface SizingExplanation {
   price: number;
   rawQty: number;
   qty: number;
-  /** the arithmetic in words, e.g. "10% of $100,000.00 equity / $101.23 = 98.78 -> 98 shares" */
+  /** the arithmetic in words, e.g. "risk 1.0% of $100,000.00 = $1,000.00; / stop distance $2.46 = 406.5 -> 406 shares" */
   text: string;
+  /** protective levels from the ATR, when the sizing used them */
+  stopPrice?: number;
+  targetPrice?: number;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
@@ -213,6 +216,7 @@ export type AuditKind =
   | 'killswitch'
   | 'settings_changed'
   | 'recovery'
+  | 'alert'
   | 'error';
 
 export interface AuditEntry {
@@ -248,11 +252,42 @@ export interface StopReport {
 }
 
 export interface RiskSettings {
-  /** fraction of equity committed per new position (fixed-fraction sizing) */
-  positionFraction: number;
+  /** fraction of equity risked per trade, sized from the stop distance (hard cap 2%) */
+  riskPerTradePct: number;
+  /** stop distance = ATR(14) x this */
+  stopAtrMultiple: number;
+  /** profit target distance = ATR(14) x this */
+  targetAtrMultiple: number;
   /** max notional of one position as a fraction of equity */
   maxPositionNotionalPct: number;
   maxOpenPositions: number;
+  /** max gross exposure (sum of |position notional|) as a fraction of equity */
+  maxGrossExposurePct: number;
+  /** daily loss: alert at this fraction of the day's starting equity */
+  dailyLossAlertPct: number;
+  /** daily loss: new entries stop (trading goes to `reducing`) at this fraction */
+  dailyLossReducePct: number;
+  /** drawdown from the equity peak: alert */
+  drawdownAlertPct: number;
+  /** drawdown from the equity peak: emergency stop (`halted`) */
+  drawdownHaltPct: number;
+  /** no new entries on a symbol whose ATR% exceeds this multiple of its 100-bar median */
+  volatilityBreakerMultiple: number;
+  /** no new entries on a symbol whose last bar is older than this many bar intervals */
+  staleDataBars: number;
+  /** no new position whose 60-bar return correlation with an open one exceeds this */
+  maxCorrelation: number;
+  /** in live trading, total exposure is capped at this fraction of equity until raised */
+  liveExposureCapPct: number;
+}
+
+/** Dead-man switch: in autonomous mode, go to `reducing` and alert when the feeds go quiet. */
+export interface DeadManSettings {
+  enabled: boolean;
+  /** market data silent for longer than this */
+  dataStaleSec: number;
+  /** broker disconnected for longer than this */
+  brokerLostSec: number;
 }
 
 export interface StrategySettings {
@@ -269,6 +304,7 @@ export interface Settings {
   approvalTimeoutSec: number;
   /** the emergency stop also closes every position */
   flattenOnStop: boolean;
+  deadMan: DeadManSettings;
 }
 
 export type ReadinessStatus = 'pass' | 'warn' | 'fail';
@@ -296,4 +332,25 @@ export interface PositionView extends Position {
   lastPrice: number | null;
   marketValue: number | null;
   unrealizedPnl: number | null;
+}
+
+export type AlertLevel = 'info' | 'warning' | 'critical';
+export type AlertKind =
+  | 'breaker_tripped'
+  | 'stop_failed'
+  | 'order_rejected'
+  | 'data_stale'
+  | 'broker_lost'
+  | 'reconciliation'
+  | 'daily_loss'
+  | 'drawdown'
+  | 'unclean_shutdown';
+
+export interface Alert {
+  /** the audit record that holds it */
+  id: number;
+  at: number;
+  level: AlertLevel;
+  kind: AlertKind;
+  message: string;
 }

@@ -14,6 +14,9 @@ export interface ReadinessInputs {
   timeframe: Timeframe;
 }
 
+/** A drill older than this no longer counts as evidence. */
+export const DRILL_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
 const ago = (ms: number) => (ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 
 export function computeReadiness({ state, broker, now, expectedBarIntervalMs, timeframe }: ReadinessInputs): ReadinessItem[] {
@@ -50,21 +53,25 @@ export function computeReadiness({ state, broker, now, expectedBarIntervalMs, ti
     fix: state.reconciliationIssues.length === 0 ? '' : 'Review the differences in the audit log and resolve them.',
   });
   const r = state.settings.risk;
-  const riskOk = r.positionFraction <= 0.25 && r.maxPositionNotionalPct <= 0.5 && r.maxOpenPositions <= 20;
+  const riskOk = r.riskPerTradePct <= 0.02 && r.maxPositionNotionalPct <= 0.5 && r.maxOpenPositions <= 20 && r.drawdownHaltPct <= 0.3 && r.dailyLossReducePct <= 0.1;
   items.push({
     id: 'risk_limits_set',
     label: 'Risk limits set',
     status: riskOk ? 'pass' : 'warn',
-    evidence: `position ${(r.positionFraction * 100).toFixed(1)}% of equity, max position ${(r.maxPositionNotionalPct * 100).toFixed(0)}%, max ${r.maxOpenPositions} positions`,
-    fix: riskOk ? '' : 'Lower the position fraction (<= 25%), the position cap (<= 50%) or the number of positions (<= 20).',
+    evidence: `risk ${(r.riskPerTradePct * 100).toFixed(1)}% per trade (stop ${r.stopAtrMultiple} x ATR), max position ${(r.maxPositionNotionalPct * 100).toFixed(0)}%, max ${r.maxOpenPositions} positions, gross ${(r.maxGrossExposurePct * 100).toFixed(0)}%, daily loss stop ${(r.dailyLossReducePct * 100).toFixed(0)}%, drawdown halt ${(r.drawdownHaltPct * 100).toFixed(0)}%`,
+    fix: riskOk ? '' : 'Keep the max position <= 50%, <= 20 positions, the daily loss stop <= 10% and the drawdown halt <= 30%.',
   });
-  const stop = state.lastStop;
+  const drill = state.lastDrill;
+  const drillAge = drill ? now - drill.requestedAt : null;
+  const drillFresh = drillAge !== null && drillAge <= DRILL_MAX_AGE_MS;
   items.push({
     id: 'emergency_stop_tested',
-    label: 'Emergency stop tested',
-    status: stop && stop.status === 'confirmed' ? 'pass' : stop && stop.status === 'failed' ? 'fail' : 'warn',
-    evidence: stop ? `last stop ${new Date(stop.requestedAt).toISOString()} (${stop.source}): ${stop.status}` : 'the emergency stop has never been used on this account',
-    fix: stop && stop.status === 'confirmed' ? '' : 'Press Emergency stop once (then re-arm) to prove it works against this broker.',
+    label: 'Emergency stop drill passed (7 days)',
+    status: drill && drill.status === 'confirmed' && drillFresh ? 'pass' : drill && drill.status === 'failed' ? 'fail' : 'warn',
+    evidence: drill
+      ? `last drill ${new Date(drill.requestedAt).toISOString()}: ${drill.status}${drill.finishedAt !== null ? ` in ${drill.finishedAt - drill.requestedAt} ms` : ''}${drillFresh ? '' : ' (older than 7 days)'}`
+      : 'no emergency-stop drill has been run on this account',
+    fix: drill && drill.status === 'confirmed' && drillFresh ? '' : 'Run "Test emergency stop" (simulator or paper): it runs the whole stop sequence, records it and re-arms.',
   });
   return items;
 }

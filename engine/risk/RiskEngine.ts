@@ -1,7 +1,10 @@
 // Pre-trade risk: sizing and the checks every order passes before it may exist.
 // Each rule is named, reports its value and limit, and says in words why it denied.
+// Rules about new exposure (size, concentration, volatility, stale data, ...) apply only to
+// orders that open or grow a position; an order that only shrinks one is never blocked by them.
 import type {
   AccountState,
+  BrokerEnvironment,
   Instrument,
   OrderRecord,
   Position,
@@ -11,7 +14,21 @@ import type {
   SizingExplanation,
   TradingState,
 } from '../domain/types';
-import { num, usd } from '../util/format';
+import { MAX_RISK_PER_TRADE } from '../defaults';
+import { num, pct, usd } from '../util/format';
+import { returnCorrelation, type SymbolStats } from './SymbolStats';
+
+/** Alpaca's REST limit is 200 requests/min per account; we stay under it with room for cancels. */
+export const MAX_ORDERS_PER_SECOND = 10;
+export const MAX_ORDERS_PER_MINUTE = 200;
+
+/** What the risk rules may know about the market, where it is known (live engine; not every backtest). */
+export interface MarketView {
+  stats(symbol: string): SymbolStats | undefined;
+  /** wall-clock interval between bars of the feed */
+  expectedBarIntervalMs: number;
+  lastPrice(symbol: string): number | null;
+}
 
 export interface RiskContext {
   settings: RiskSettings;
@@ -21,19 +38,11 @@ export interface RiskContext {
   openOrders: Iterable<OrderRecord>;
   instrument: Instrument;
   price: number;
-  /** times of orders sent recently (any order, newest last), for the order-rate rule */
+  /** times of orders sent recently (any order, oldest first), for the order-rate rule */
   recentOrderTimes?: readonly number[];
   now?: number;
-}
-
-/** Alpaca's REST limit is 200 requests/min per account; we stay under it with room for cancels. */
-export const MAX_ORDERS_PER_SECOND = 10;
-export const MAX_ORDERS_PER_MINUTE = 200;
-
-function countSince(times: readonly number[], since: number): number {
-  let n = 0;
-  for (let i = times.length - 1; i >= 0 && (times[i] as number) > since; i--) n++;
-  return n;
+  environment?: BrokerEnvironment;
+  market?: MarketView;
 }
 
 export interface ProposedOrder {
@@ -53,19 +62,57 @@ export function roundQtyDown(qty: number, instrument: Instrument): number {
   return Number((steps * inc).toFixed(10));
 }
 
-/** Fixed-fraction sizing: commit `positionFraction` of equity to a new position. */
-export function sizeByFixedFraction(equity: number, price: number, instrument: Instrument, settings: RiskSettings): SizingExplanation {
-  const budget = equity * settings.positionFraction;
+export function roundPrice(price: number, instrument: Instrument): number {
+  const inc = instrument.priceIncrement;
+  return Number((Math.round(price / inc) * inc).toFixed(10));
+}
+
+function unitOf(instrument: Instrument): string {
+  return instrument.assetClass === 'crypto' ? instrument.symbol.split('/')[0] ?? 'units' : 'shares';
+}
+
+/** Fixed-fraction sizing: commit `fraction` of equity to a new position. */
+export function sizeByFixedFraction(equity: number, price: number, instrument: Instrument, fraction: number): SizingExplanation {
+  const budget = equity * fraction;
   const rawQty = price > 0 ? budget / price : 0;
   const qty = roundQtyDown(rawQty, instrument);
-  const unit = instrument.assetClass === 'crypto' ? instrument.symbol.split('/')[0] ?? 'units' : 'shares';
   return {
     method: 'fixed-fraction',
     equity,
     price,
     rawQty,
     qty,
-    text: `${num(settings.positionFraction * 100, 1)}% of ${usd(equity)} equity = ${usd(budget)}; / ${usd(price)} = ${num(rawQty, 4)} -> ${qty} ${unit}`,
+    text: `${num(fraction * 100, 1)}% of ${usd(equity)} equity = ${usd(budget)}; / ${usd(price)} = ${num(rawQty, 4)} -> ${qty} ${unitOf(instrument)}`,
+  };
+}
+
+/**
+ * Risk-based sizing: risk `riskPerTradePct` of equity between the entry and a stop placed
+ * `stopAtrMultiple` ATRs away, then never more than the max position notional.
+ */
+export function sizeByRisk(equity: number, price: number, atr: number, side: Side, instrument: Instrument, settings: RiskSettings): SizingExplanation {
+  const riskBudget = equity * Math.min(settings.riskPerTradePct, MAX_RISK_PER_TRADE);
+  const stopDistance = atr * settings.stopAtrMultiple;
+  const dir = side === 'buy' ? 1 : -1;
+  const stopPrice = roundPrice(price - dir * stopDistance, instrument);
+  const targetPrice = roundPrice(price + dir * atr * settings.targetAtrMultiple, instrument);
+  const rawQty = stopDistance > 0 ? riskBudget / stopDistance : 0;
+  const capQty = roundQtyDown((settings.maxPositionNotionalPct * equity) / price, instrument);
+  const byRisk = roundQtyDown(rawQty, instrument);
+  const qty = Math.min(byRisk, capQty);
+  const unit = unitOf(instrument);
+  const capped = qty < byRisk ? `; capped at ${pct(settings.maxPositionNotionalPct, 0)} of equity = ${qty} ${unit}` : '';
+  return {
+    method: 'risk-based',
+    equity,
+    price,
+    rawQty,
+    qty,
+    stopPrice,
+    targetPrice,
+    text:
+      `risk ${pct(settings.riskPerTradePct, 1)} of ${usd(equity)} = ${usd(riskBudget)}; stop ${num(settings.stopAtrMultiple, 1)} x ATR ${num(atr, 4)} = ${usd(stopDistance)} ` +
+      `(stop ${usd(stopPrice)}, target ${usd(targetPrice)}); ${usd(riskBudget)} / ${usd(stopDistance)} = ${num(rawQty, 4)} -> ${byRisk} ${unit}${capped}`,
   };
 }
 
@@ -77,9 +124,21 @@ export function isReducing(position: Position | undefined, side: Side, qty: numb
   return Math.sign(signed) !== Math.sign(held) && qty <= Math.abs(held) + 1e-9;
 }
 
+function countSince(times: readonly number[], since: number): number {
+  let n = 0;
+  for (let i = times.length - 1; i >= 0 && (times[i] as number) > since; i--) n++;
+  return n;
+}
+
+export function grossExposureOf(positions: ReadonlyMap<string, Position>, priceOf: (s: string) => number | null): number {
+  let g = 0;
+  for (const p of positions.values()) g += Math.abs(p.qty) * (priceOf(p.symbol) ?? p.avgEntryPrice);
+  return g;
+}
+
 export function checkOrder(ctx: RiskContext, order: ProposedOrder): RiskDecision {
   const checks: RiskCheckResult[] = [];
-  const { settings, account, instrument, price } = ctx;
+  const { settings, account, instrument, price, market } = ctx;
   const position = ctx.positions.get(order.symbol);
   const reducing = isReducing(position, order.side, order.qty);
   const add = (rule: string, passed: boolean, value: number, limit: number, message: string) =>
@@ -110,9 +169,18 @@ export function checkOrder(ctx: RiskContext, order: ProposedOrder): RiskDecision
   add('min_notional', notional >= instrument.minNotional, notional, instrument.minNotional, notional >= instrument.minNotional ? `notional ${usd(notional)} meets the minimum` : `order notional ${usd(notional)} is below the minimum ${usd(instrument.minNotional)}`);
 
   if (!reducing) {
+    const equity = account.equity;
+    const stats = market?.stats(order.symbol);
+    const atr = stats?.atrValue ?? null;
+    if (atr !== null && equity > 0) {
+      const risk = order.qty * atr * settings.stopAtrMultiple;
+      const ok = risk <= MAX_RISK_PER_TRADE * equity + 1e-6;
+      add('risk_per_trade', ok, risk / equity, MAX_RISK_PER_TRADE, ok ? `risks ${usd(risk)} (${pct(risk / equity, 2)} of equity) to a ${num(settings.stopAtrMultiple, 1)} x ATR stop` : `would risk ${usd(risk)} = ${pct(risk / equity, 2)} of equity to a ${num(settings.stopAtrMultiple, 1)} x ATR stop; the hard cap is ${pct(MAX_RISK_PER_TRADE, 0)}`);
+    }
+
     const signed = order.side === 'buy' ? order.qty : -order.qty;
     const resulting = Math.abs((position?.qty ?? 0) + signed) * price;
-    const cap = settings.maxPositionNotionalPct * account.equity;
+    const cap = settings.maxPositionNotionalPct * equity;
     add('max_position_notional', resulting <= cap + 1e-6, resulting, cap, resulting <= cap + 1e-6 ? `position would be ${usd(resulting)} (cap ${usd(cap)})` : `position would be ${usd(resulting)}, above the cap of ${num(settings.maxPositionNotionalPct * 100, 0)}% of equity = ${usd(cap)}`);
 
     const opensNew = !position || position.qty === 0;
@@ -122,6 +190,46 @@ export function checkOrder(ctx: RiskContext, order: ProposedOrder): RiskDecision
       for (const o of ctx.openOrders) if (o.status !== 'pending_cancel') held.add(o.symbol);
       held.delete(order.symbol);
       add('max_open_positions', held.size < settings.maxOpenPositions, held.size + 1, settings.maxOpenPositions, held.size < settings.maxOpenPositions ? `${held.size + 1} of ${settings.maxOpenPositions} positions` : `already ${held.size} positions or pending entries; the limit is ${settings.maxOpenPositions}`);
+    }
+
+    const gross = grossExposureOf(ctx.positions, (s) => (s === order.symbol ? price : market?.lastPrice(s) ?? null));
+    const grossAfter = gross - Math.abs(position?.qty ?? 0) * price + resulting;
+    const grossCap = settings.maxGrossExposurePct * equity;
+    add('gross_exposure', grossAfter <= grossCap + 1e-6, grossAfter, grossCap, grossAfter <= grossCap + 1e-6 ? `gross exposure would be ${usd(grossAfter)} (cap ${usd(grossCap)})` : `gross exposure would be ${usd(grossAfter)}, above ${pct(settings.maxGrossExposurePct, 0)} of equity = ${usd(grossCap)}`);
+
+    if (ctx.environment === 'live') {
+      const liveCap = settings.liveExposureCapPct * equity;
+      add('live_capital_throttle', grossAfter <= liveCap + 1e-6, grossAfter, liveCap, grossAfter <= liveCap + 1e-6 ? `live exposure would be ${usd(grossAfter)} (throttle ${usd(liveCap)})` : `live exposure would be ${usd(grossAfter)}, above the live capital throttle of ${pct(settings.liveExposureCapPct, 1)} of equity = ${usd(liveCap)}; raise it in Settings once live trading has earned it`);
+    }
+
+    if (stats) {
+      const cur = stats.currentAtrPct;
+      const median = stats.medianAtrPct();
+      if (cur !== null && median !== null && median > 0) {
+        const ratio = cur / median;
+        const ok = ratio <= settings.volatilityBreakerMultiple;
+        add('volatility_breaker', ok, ratio, settings.volatilityBreakerMultiple, ok ? `ATR% is ${num(ratio, 2)}x its 100-bar median` : `volatility breaker: ATR% ${pct(cur, 2)} is ${num(ratio, 2)}x its 100-bar median ${pct(median, 2)}; no new entries above ${num(settings.volatilityBreakerMultiple, 1)}x`);
+      }
+      if (market && ctx.now !== undefined && stats.lastArrival !== null) {
+        const age = ctx.now - stats.lastArrival;
+        const limit = settings.staleDataBars * market.expectedBarIntervalMs;
+        add('stale_data', age <= limit, age, limit, age <= limit ? `last bar ${Math.round(age)} ms ago` : `the last ${order.symbol} bar arrived ${(age / 1000).toFixed(1)} s ago, more than ${settings.staleDataBars} bar intervals (${(limit / 1000).toFixed(1)} s): no new entries on stale data`);
+      }
+      if (opensNew) {
+        let worst = 0;
+        let worstSymbol = '';
+        for (const p of ctx.positions.values()) {
+          if (p.qty === 0 || p.symbol === order.symbol) continue;
+          const other = market?.stats(p.symbol);
+          const corr = other ? returnCorrelation(stats, other) : null;
+          if (corr !== null && corr > worst) {
+            worst = corr;
+            worstSymbol = p.symbol;
+          }
+        }
+        const ok = worst <= settings.maxCorrelation;
+        add('concentration', ok, worst, settings.maxCorrelation, ok ? (worstSymbol ? `highest 60-bar correlation ${num(worst, 2)} (with ${worstSymbol})` : 'no correlated open position') : `60-bar return correlation with the open ${worstSymbol} position is ${num(worst, 2)}, above ${num(settings.maxCorrelation, 2)}`);
+      }
     }
 
     if (order.side === 'buy') {

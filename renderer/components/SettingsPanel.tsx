@@ -33,8 +33,8 @@ function SettingsForm(props: { settings: Settings }) {
       <fieldset>
         <legend>Risk</legend>
         <label>
-          Position size (% of equity)
-          <input inputMode="decimal" {...field('positionPct')} />
+          Risk per trade (% of equity, max 2)
+          <input inputMode="decimal" {...field('riskPct')} />
         </label>
         <label>
           Max position notional (% of equity)

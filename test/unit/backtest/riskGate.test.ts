@@ -3,12 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../../engine/backtest/backtester';
 import { riskEngineGate, type RiskDenial } from '../../../engine/backtest/riskGate';
+import { DEFAULT_RISK } from '../../../engine/defaults';
 import type { Instrument } from '../../../engine/domain/types';
 import { SmaCross } from '../../../engine/strategies/smaCross';
 import { syntheticColumns } from './synthetic';
 
 const stock: Instrument = { symbol: 'TEST', name: 'Test Inc', assetClass: 'us_equity', priceIncrement: 0.01, qtyIncrement: 1, minNotional: 1, fractionable: false, shortable: false };
-const settings = { positionFraction: 0.4, maxPositionNotionalPct: 0.5, maxOpenPositions: 5 };
+const settings = { ...DEFAULT_RISK, maxPositionNotionalPct: 0.5, maxOpenPositions: 5 };
 const cols = syntheticColumns(2000, 9);
 
 describe('riskEngineGate', () => {

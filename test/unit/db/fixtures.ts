@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_RISK } from '../../../engine/defaults';
 import type { AccountState, Approval, Fill, OrderRecord, Position, Settings, StopReport, TradingStateRecord } from '../../../engine/domain/types';
 
 /** A fresh temp dir per test; removed by the returned cleanup. */
@@ -66,10 +67,11 @@ export function sampleAccount(over: Partial<AccountState> = {}): AccountState {
 
 export function sampleSettings(): Settings {
   return {
-    risk: { positionFraction: 0.1, maxPositionNotionalPct: 0.2, maxOpenPositions: 5 },
+    risk: { ...DEFAULT_RISK },
     strategy: { id: 'sma-cross', fast: 10, slow: 30, symbols: ['AAPL', 'MSFT'] },
     approvalTimeoutSec: 60,
     flattenOnStop: true,
+    deadMan: { enabled: true, dataStaleSec: 30, brokerLostSec: 30 },
   };
 }
 

@@ -35,7 +35,10 @@ describe('approval queue', () => {
     h = await makeHarness();
     const a = await stepUntilApproval(h);
     expect(a.intent.reason).toMatch(/SMA\(10\) .* crossed above SMA\(20\)/);
-    expect(a.sizing.text).toMatch(/10\.0% of \$[\d,.]+ equity/);
+    expect(a.sizing.method).toBe('risk-based');
+    expect(a.sizing.text).toMatch(/^risk 1\.0% of \$[\d,.]+ = \$[\d,.]+; stop 2\.0 x ATR [\d.]+ = \$[\d,.]+ \(stop \$[\d,.]+, target \$[\d,.]+\)/);
+    expect(a.sizing.stopPrice).toBeLessThan(a.intent.refPrice);
+    expect(a.sizing.targetPrice).toBeGreaterThan(a.intent.refPrice);
     expect(a.checks.length).toBeGreaterThan(3);
     expect(a.checks.every((c) => c.passed)).toBe(true);
     expect(Object.keys(a.indicators)).toEqual(['smaFast', 'smaSlow']);

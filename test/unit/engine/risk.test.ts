@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountState, Instrument, OrderRecord, Position, RiskSettings } from '../../../engine/domain/types';
-import { checkOrder, isReducing, roundQtyDown, sizeByFixedFraction, type RiskContext } from '../../../engine/risk/RiskEngine';
+import { DEFAULT_RISK } from '../../../engine/defaults';
+import { checkOrder, isReducing, roundQtyDown, sizeByFixedFraction, sizeByRisk, type RiskContext } from '../../../engine/risk/RiskEngine';
 
 const stock: Instrument = { symbol: 'AAPL', name: 'Apple', assetClass: 'us_equity', priceIncrement: 0.01, qtyIncrement: 1, minNotional: 1, fractionable: false, shortable: false };
 const btc: Instrument = { symbol: 'BTC/USD', name: 'Bitcoin', assetClass: 'crypto', priceIncrement: 0.01, qtyIncrement: 0.0001, minNotional: 10, fractionable: true, shortable: false };
-const settings: RiskSettings = { positionFraction: 0.1, maxPositionNotionalPct: 0.2, maxOpenPositions: 2 };
+const settings: RiskSettings = { ...DEFAULT_RISK, maxOpenPositions: 2 };
 const account: AccountState = { cash: 100_000, equity: 100_000, buyingPower: 100_000, dayStartEquity: 100_000, peakEquity: 100_000, updatedAt: 0 };
 
 function ctx(over: Partial<RiskContext> = {}): RiskContext {
@@ -15,7 +16,7 @@ const failed = (d: ReturnType<typeof checkOrder>) => d.checks.filter((c) => !c.p
 
 describe('sizing', () => {
   it('sizes a fixed fraction of equity and rounds down to whole shares, explaining the arithmetic', () => {
-    const s = sizeByFixedFraction(100_000, 101.23, stock, settings);
+    const s = sizeByFixedFraction(100_000, 101.23, stock, 0.1);
     expect(s.rawQty).toBeCloseTo(98.785, 3);
     expect(s.qty).toBe(98);
     expect(s.text).toContain('10.0% of $100,000.00 equity = $10,000.00');

@@ -1,5 +1,6 @@
 // Plain domain objects for renderer tests.
 import type { Snapshot } from '../../../engine/api/contract';
+import { DEFAULT_RISK } from '../../../engine/defaults';
 import type { Approval, Bar, OrderRecord, PositionView, Settings, StopReport } from '../../../engine/domain/types';
 
 export const T0 = Date.UTC(2026, 0, 5, 14, 30);
@@ -75,10 +76,11 @@ export function approval(over: Partial<Approval> = {}): Approval {
 }
 
 export const settings: Settings = {
-  risk: { positionFraction: 0.1, maxPositionNotionalPct: 0.2, maxOpenPositions: 5 },
+  risk: { ...DEFAULT_RISK },
   strategy: { id: 'sma-cross', fast: 10, slow: 20, symbols: ['MSFT', 'AAPL'] },
   approvalTimeoutSec: 60,
   flattenOnStop: false,
+  deadMan: { enabled: true, dataStaleSec: 30, brokerLostSec: 30 },
 };
 
 export function stopReport(over: Partial<StopReport> = {}): StopReport {
@@ -112,7 +114,10 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
     ],
     settings,
     lastStop: null,
+    lastDrill: null,
     readiness: [],
+    alerts: [],
+    autoApproveRemaining: 0,
     timeframe: '1Min',
     serverTime: T0,
     ...over,

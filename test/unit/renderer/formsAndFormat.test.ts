@@ -22,9 +22,9 @@ describe('settings form', () => {
   });
 
   it('sends only the changed fields, percentages as fractions, symbols upper-cased', () => {
-    const draft = { ...draftOf(settings), positionPct: '5', slow: '50', symbols: 'aapl, tsla' };
+    const draft = { ...draftOf(settings), riskPct: '1.5', slow: '50', symbols: 'aapl, tsla' };
     expect(patchFrom(settings, draft)).toEqual({
-      risk: { positionFraction: 0.05 },
+      risk: { riskPerTradePct: 0.015 },
       strategy: { slow: 50, symbols: ['AAPL', 'TSLA'] },
     });
   });
