@@ -187,11 +187,18 @@ export const HEADLESS_USAGE = `usage: npm run headless -- [--port P] [--data-dir
 
 export type CliCommand =
   | { command: 'status'; dataDir: string; json: boolean }
+  /** flatten undefined: the user's "flatten on stop" setting decides, as for the on-screen button */
+  | { command: 'stop'; dataDir: string; flatten: boolean | undefined; json: boolean }
   | { command: 'backtest'; argv: string[] }
   | { command: 'help' };
 
 export const CLI_USAGE = `usage:
   npm run cli -- status --data-dir DIR [--json]   print the persisted state (read-only; works while the app runs)
+  npm run cli -- stop --data-dir DIR [--flatten | --no-flatten] [--json]
+                                                  emergency stop: reaches the app or headless host running on DIR,
+                                                  or, if none runs, latches DIR halted and cancels at the broker itself;
+                                                  --flatten also closes every position, --no-flatten does not
+                                                  (neither: the "flatten on stop" setting decides)
   npm run cli -- backtest ...                     run a backtest (see: npm run cli -- backtest --help)`;
 
 export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd()): Parsed<CliCommand> {
@@ -205,22 +212,27 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
       return { ok: true, value: { command: 'help' } };
     case 'backtest':
       return { ok: true, value: { command: 'backtest', argv: rest } };
-    case 'status': {
-      const raw = tokenize(rest, { 'data-dir': 'value', json: 'switch' }, true);
+    case 'status':
+    case 'stop': {
+      const spec: Spec = { 'data-dir': 'value', json: 'switch' };
+      const raw = tokenize(rest, command === 'stop' ? { ...spec, flatten: 'switch', 'no-flatten': 'switch' } : spec, true);
       if (!raw.ok) return raw;
       const dir = str(raw.value, 'data-dir');
       if (dir === undefined) {
         return {
           ok: false,
           message:
-            'status needs --data-dir DIR: the folder the app or the headless host keeps its data in ' +
+            `${command} needs --data-dir DIR: the folder the app or the headless host keeps its data in ` +
             '(headless default: ~/.trading-supervisor)',
         };
       }
-      return {
-        ok: true,
-        value: { command: 'status', dataDir: isAbsolute(dir) ? dir : resolve(cwd, dir), json: raw.value.get('json') === true },
-      };
+      const dataDir = isAbsolute(dir) ? dir : resolve(cwd, dir);
+      const json = raw.value.get('json') === true;
+      if (command === 'status') return { ok: true, value: { command, dataDir, json } };
+      const flatten = raw.value.get('flatten') === true;
+      const noFlatten = raw.value.get('no-flatten') === true;
+      if (flatten && noFlatten) return { ok: false, message: '--flatten and --no-flatten contradict each other: pass one of them, or neither to follow the app\'s setting' };
+      return { ok: true, value: { command, dataDir, json, flatten: flatten ? true : noFlatten ? false : undefined } };
     }
     default:
       return { ok: false, message: `unknown command "${command.slice(0, 64)}"` };

@@ -2,6 +2,10 @@
 // open (WAL readers never block the running app's writer, and nothing is written).
 import type { Approval, OrderRecord, Position, StopReport, TradingStateRecord } from '../engine/domain/types';
 import type { RestoredState } from '../engine/ports';
+import type { LockInfo } from './runtime-lock';
+
+/** The process that holds the data directory's lock, as status shows it (never its control token). */
+export type RunningApp = Pick<LockInfo, 'pid' | 'host' | 'startedAt'>;
 
 export interface StatusReport {
   dataDir: string;
@@ -15,9 +19,11 @@ export interface StatusReport {
   pendingApprovals: Approval[];
   account: RestoredState['account'];
   lastStop: StopReport | null;
+  /** the live holder of the data directory's lock: null when nothing runs on it */
+  runningApp: RunningApp | null;
 }
 
-export function statusReport(dataDir: string, restored: RestoredState): StatusReport {
+export function statusReport(dataDir: string, restored: RestoredState, running: LockInfo | null = null): StatusReport {
   return {
     dataDir,
     tradingState: restored.tradingState,
@@ -29,6 +35,7 @@ export function statusReport(dataDir: string, restored: RestoredState): StatusRe
     pendingApprovals: restored.pendingApprovals,
     account: restored.account,
     lastStop: restored.lastStop,
+    runningApp: running === null ? null : { pid: running.pid, host: running.host, startedAt: running.startedAt },
   };
 }
 
@@ -50,6 +57,9 @@ export function formatStatus(r: StatusReport): string {
     : 'not recorded yet (a fresh database; the engine starts active unless told otherwise)';
   const lines = [
     `Trading Supervisor data in ${r.dataDir}`,
+    r.runningApp
+      ? `Running:       ${r.runningApp.host} (pid ${r.runningApp.pid}) since ${iso(r.runningApp.startedAt)}; stop it with: npm run cli -- stop --data-dir ${r.dataDir}`
+      : 'Running:       nothing runs on this data directory now',
     `Trading state: ${state}`,
     `Mode:          manual (the app always starts in manual mode)`,
     r.account

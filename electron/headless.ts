@@ -35,6 +35,9 @@ async function main(argv: string[]): Promise<void> {
     runtime = await startRuntime({
       dataDir,
       broker: args.broker,
+      // takes the data directory's lock and serves the control endpoint that `cli stop` reaches
+      host: 'headless',
+      controlEndpoint: true,
       ...(args.simSeed !== undefined ? { simSeed: args.simSeed } : {}),
       ...(args.simSpeed !== undefined ? { simSpeed: args.simSpeed } : {}),
       log,

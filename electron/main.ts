@@ -125,6 +125,9 @@ function start(): void {
       runtime = await startRuntime({
         dataDir,
         broker: args.broker,
+        // takes the data directory's lock and serves the control endpoint that `cli stop` reaches
+        host: 'electron',
+        controlEndpoint: true,
         ...(args.simSeed !== undefined ? { simSeed: args.simSeed } : {}),
         ...(args.simSpeed !== undefined ? { simSpeed: args.simSpeed } : {}),
         ...(nativeBinding !== undefined ? { nativeBinding } : {}),

@@ -1,6 +1,8 @@
 // The composition root both hosts share (Electron main and the headless host): open the store,
 // build the broker and market data adapters, start the engine (which restores and reconciles
 // before any strategy acts), then run the housekeeping timer and the simulator feed.
+// One runtime per data directory: the directory's lock is taken before the store is opened and
+// released after it is closed (electron/runtime-lock.ts).
 import { mkdirSync } from 'node:fs';
 import type { EngineEvent, Result } from '../engine/api/contract';
 import { Engine } from '../engine/Engine';
@@ -12,6 +14,8 @@ import { SimMarket } from '../engine/sim/SimMarket';
 import { StoreOpenError } from '../db/errors';
 import { SqliteSimLedger } from '../db/simLedger';
 import { SqliteStore } from '../db/SqliteStore';
+import { startControlServer, type ControlServer } from './control-server';
+import { acquireRuntimeLock, DataDirLockedError, lockPathFor, type RuntimeHost, type RuntimeLock } from './runtime-lock';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -27,6 +31,13 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** housekeeping period (approval expiry, equity curve, bar history); default 250 ms */
   housekeepingMs?: number;
+  /** who runs the engine, as recorded in the data directory's lock; default 'headless' (a plain Node process) */
+  host?: RuntimeHost;
+  /**
+   * Start the loopback control endpoint (POST /control/stop) and record its port and token in the
+   * lock, so `cli stop` can reach this process. Hosts turn it on; tests and one-shot commands do not.
+   */
+  controlEndpoint?: boolean;
 }
 
 export interface Runtime {
@@ -71,6 +82,29 @@ export async function startRuntime(opts: RuntimeOptions): Promise<SimRuntime> {
     throw new RuntimeStartError(`cannot create the data directory ${opts.dataDir}: ${(e as Error).message}. Choose another with --data-dir.`);
   }
 
+  let lock: RuntimeLock;
+  try {
+    lock = acquireRuntimeLock(opts.dataDir, opts.host ?? 'headless', log);
+  } catch (e) {
+    if (e instanceof DataDirLockedError) throw new RuntimeStartError(e.message, { cause: e });
+    throw new RuntimeStartError(
+      `cannot take the lock ${lockPathFor(opts.dataDir)}: ${(e as Error).message}. The data directory must be writable by this user.`,
+      { cause: e },
+    );
+  }
+  try {
+    return await startLocked(opts, lock, { log, clock, seed, speed });
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function startLocked(
+  opts: RuntimeOptions,
+  lock: RuntimeLock,
+  { log, clock, seed, speed }: { log: NonNullable<RuntimeOptions['log']>; clock: Clock; seed: number; speed: number },
+): Promise<SimRuntime> {
   let store: SqliteStore;
   let ledger: SqliteSimLedger;
   try {
@@ -124,6 +158,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<SimRuntime> {
   }, opts.housekeepingMs ?? 250);
   log('info', `runtime started: data in ${opts.dataDir}, simulator seed ${seed}, ${speed} bars/s, ${symbols.length} symbols`);
 
+  let control: ControlServer | null = null;
+  if (opts.controlEndpoint) {
+    try {
+      control = await startControlServer({ engine, log });
+      lock.recordControl({ controlPort: control.port, controlToken: control.token });
+      log('info', `control endpoint on 127.0.0.1:${control.port} (for \`npm run cli -- stop\`)`);
+    } catch (e) {
+      // the window, tray and shortcut still stop everything; only the CLI cannot reach this process
+      await control?.close();
+      control = null;
+      log('error', `no control endpoint, so \`cli stop\` cannot reach this process: ${(e as Error).message}`);
+    }
+  }
+
   let closed = false;
   return {
     dataDir: opts.dataDir,
@@ -137,6 +185,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<SimRuntime> {
     async shutdown() {
       if (closed) return;
       closed = true;
+      await control?.close();
       clearInterval(housekeeping);
       market.stop();
       await engine.shutdown();
@@ -144,6 +193,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<SimRuntime> {
       await broker.close();
       ledger.close();
       store.close();
+      // last: until the store is closed, no other process may open it
+      lock.release();
       log('info', 'runtime stopped cleanly');
     },
   };
