@@ -30,8 +30,9 @@ class Ring {
   at(i: number): number {
     return this.buf[(this.start + i) % this.capacity] as number;
   }
-  toArray(): number[] {
-    const out = new Array<number>(this.size);
+  /** oldest first, as a fresh typed array */
+  toTyped(): Float64Array {
+    const out = new Float64Array(this.size);
     for (let i = 0; i < this.size; i++) out[i] = this.at(i);
     return out;
   }
@@ -41,12 +42,18 @@ export class SymbolStats {
   private readonly atr = new Atr(ATR_PERIOD);
   private readonly atrPct = new Ring(VOLATILITY_LOOKBACK);
   /** log returns of closes, newest last */
-  readonly returns = new Ring(CORRELATION_BARS);
+  private readonly returns = new Ring(CORRELATION_BARS);
   private lastClose: number | null = null;
   /** market time of the last bar */
   lastBarTime: number | null = null;
   /** wall-clock time the last bar arrived (null for history used to warm up) */
   lastArrival: number | null = null;
+  /** bumped on every bar; the derived values below are cached per version (checks outnumber bars) */
+  private version = 0;
+  private medianAt = -1;
+  private medianCache: number | null = null;
+  private returnsAt = -1;
+  private returnsCache: Float64Array = new Float64Array(0);
 
   update(bar: Bar, arrivedAt: number | null): void {
     const atr = this.atr.update(bar);
@@ -55,6 +62,7 @@ export class SymbolStats {
     this.lastClose = bar.c;
     this.lastBarTime = bar.t;
     if (arrivedAt !== null) this.lastArrival = arrivedAt;
+    this.version++;
   }
 
   get atrValue(): number | null {
@@ -67,24 +75,40 @@ export class SymbolStats {
 
   /** median ATR% over the last 100 bars, or null until there are that many */
   medianAtrPct(): number | null {
-    if (this.atrPct.size < VOLATILITY_LOOKBACK) return null;
-    const xs = this.atrPct.toArray().sort((a, b) => a - b);
-    return ((xs[49] as number) + (xs[50] as number)) / 2;
+    if (this.medianAt !== this.version) {
+      this.medianAt = this.version;
+      if (this.atrPct.size < VOLATILITY_LOOKBACK) {
+        this.medianCache = null;
+      } else {
+        const xs = this.atrPct.toTyped().sort(); // typed arrays sort numerically
+        this.medianCache = ((xs[49] as number) + (xs[50] as number)) / 2;
+      }
+    }
+    return this.medianCache;
+  }
+
+  /** the last returns, oldest first (a cached copy: do not modify) */
+  recentReturns(): Float64Array {
+    if (this.returnsAt !== this.version) {
+      this.returnsAt = this.version;
+      this.returnsCache = this.returns.toTyped();
+    }
+    return this.returnsCache;
   }
 }
 
 /** Pearson correlation of the last `n` returns of two symbols; null without enough data. */
 export function returnCorrelation(a: SymbolStats, b: SymbolStats, n = CORRELATION_BARS): number | null {
-  const ra = a.returns;
-  const rb = b.returns;
-  if (ra.size < n || rb.size < n) return null;
-  const oa = ra.size - n;
-  const ob = rb.size - n;
+  const ra = a.recentReturns();
+  const rb = b.recentReturns();
+  if (ra.length < n || rb.length < n) return null;
+  const oa = ra.length - n;
+  const ob = rb.length - n;
   let sa = 0;
   let sb = 0;
   for (let i = 0; i < n; i++) {
-    sa += ra.at(oa + i);
-    sb += rb.at(ob + i);
+    sa += ra[oa + i] as number;
+    sb += rb[ob + i] as number;
   }
   const ma = sa / n;
   const mb = sb / n;
@@ -92,8 +116,8 @@ export function returnCorrelation(a: SymbolStats, b: SymbolStats, n = CORRELATIO
   let va = 0;
   let vb = 0;
   for (let i = 0; i < n; i++) {
-    const da = ra.at(oa + i) - ma;
-    const db = rb.at(ob + i) - mb;
+    const da = (ra[oa + i] as number) - ma;
+    const db = (rb[ob + i] as number) - mb;
     cov += da * db;
     va += da * da;
     vb += db * db;
