@@ -289,13 +289,17 @@ export class Engine {
       if (!buf) this.barBuffer.set(symbol, (buf = []));
       buf.push(bar);
       this.symbolStats.get(symbol)?.update(bar, this.ctx.state.lastBarAt);
+    }
+    // Mark to the new prices before any decision: sizing and limits use this batch's equity,
+    // and breakers trip before a strategy can act on a loss they would stop.
+    this.markToMarket(false);
+    for (const { symbol, bar } of batch) {
       const strategy = this.strategies.get(symbol);
       if (!strategy) continue;
       const signal = strategy.onBar(bar);
       if (signal) this.onSignal(symbol, bar, signal, strategy);
     }
     this.emit('bars:tick', { timeframe: this.deps.market.timeframe, ticks: batch });
-    this.markToMarket(false);
   }
 
   private onSignal(symbol: string, bar: Bar, signal: Signal, strategy: Strategy): void {

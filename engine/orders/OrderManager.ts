@@ -65,19 +65,36 @@ export class OrderManager {
       createdAt: now,
       updatedAt: now,
     };
-    // Journal first: the intent is committed (with everything else this turn decided, in one
-    // fsync) before the broker hears of it.
-    let inserted: 'inserted' | 'duplicate' = 'duplicate';
-    await ctx.write(() => (inserted = ctx.store.insertOrder(record)));
-    if (inserted === 'duplicate') {
-      ctx.audit('order_updated', `Not sent again: intent ${intent.intentKey} already produced order ${clientOrderId}`, { clientOrderId });
+    if (ctx.state.openOrders.has(clientOrderId)) {
       return { ok: false, error: { code: 'conflict', message: `this decision already produced order ${clientOrderId}; it is never sent twice` } };
     }
+    // Reserve it in memory now, before waiting for the journal: a check made later in this same
+    // turn must count this order (open positions, buying power, the order rate).
     ctx.state.openOrders.set(clientOrderId, record);
     const times = ctx.state.recentOrderTimes;
     times.push(now);
     while (times.length > 0 && (times[0] as number) <= now - 60_000) times.shift();
+    // Journal first: the intent is committed (with everything else this turn decided, in one
+    // fsync) before the broker hears of it.
+    let inserted: 'inserted' | 'duplicate' = 'duplicate';
+    try {
+      await ctx.write(() => (inserted = ctx.store.insertOrder(record)));
+    } catch (e) {
+      ctx.state.openOrders.delete(clientOrderId);
+      throw e;
+    }
+    if (inserted === 'duplicate') {
+      ctx.state.openOrders.delete(clientOrderId);
+      ctx.audit('order_updated', `Not sent again: intent ${intent.intentKey} already produced order ${clientOrderId}`, { clientOrderId });
+      return { ok: false, error: { code: 'conflict', message: `this decision already produced order ${clientOrderId}; it is never sent twice` } };
+    }
     ctx.emit('orders:updated', record);
+    // The emergency stop may have been pressed while the journal was committing: nothing
+    // reaches the broker after a halt.
+    if (ctx.state.tradingState.state === 'halted' && intent.origin !== 'killswitch') {
+      this.patch(clientOrderId, { status: 'unsent', statusReason: 'emergency stop pressed before it was sent', updatedAt: ctx.clock.now() });
+      return { ok: false, error: { code: 'halted', message: 'trading was halted by the emergency stop before this order was sent; it was not sent' } };
+    }
     ctx.audit('order_submitted', `${intent.side.toUpperCase()} ${intent.qty} ${intent.symbol} ${intent.type}: ${intent.reason}`, { clientOrderId, intent });
 
     const res = await ctx.broker.submitOrder({

@@ -102,3 +102,32 @@ describe('OrderManager', () => {
     expect(h.engine.state.reconciliationIssues).toEqual([]);
   });
 });
+
+describe('orders decided in the same turn', () => {
+  it('see each other: two entries in one turn cannot both pass a limit of one position', async () => {
+    h = await makeHarness();
+    await h.engine.dispatch('settings:update', { patch: { risk: { maxOpenPositions: 1 } } });
+    const [a, b] = await Promise.all([
+      h.engine.dispatch('orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1, type: 'market' }),
+      h.engine.dispatch('orders:submit', { symbol: 'MSFT', side: 'buy', qty: 1, type: 'market' }),
+    ]);
+    expect([a.ok, b.ok].sort()).toEqual([false, true]);
+    const refused = a.ok ? b : a;
+    expect(!refused.ok && refused.error.message).toMatch(/max_open_positions/);
+    await settle();
+    expect(h.ledger.totalSubmissions().accepted).toBe(1);
+  });
+});
+
+describe('an emergency stop pressed while an order is being journaled', () => {
+  it('keeps that order from reaching the broker', async () => {
+    h = await makeHarness();
+    const pending = h.engine.dispatch('orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1, type: 'market' });
+    const stop = h.engine.dispatch('killswitch:engage', {});
+    const [order] = await Promise.all([pending, stop]);
+    expect(order).toMatchObject({ ok: false, error: { code: 'halted' } });
+    await settle();
+    expect(h.ledger.totalSubmissions().accepted).toBe(0);
+    expect(h.store.listOrders('all', 10)[0]).toMatchObject({ status: 'unsent', statusReason: 'emergency stop pressed before it was sent' });
+  });
+});
