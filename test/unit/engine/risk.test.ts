@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountState, Instrument, OrderRecord, Position, RiskSettings } from '../../../engine/domain/types';
 import { DEFAULT_RISK } from '../../../engine/defaults';
-import { checkOrder, isReducing, roundQtyDown, sizeByFixedFraction, sizeByRisk, type RiskContext } from '../../../engine/risk/RiskEngine';
+import { checkOrder, isReducing, roundQtyDown, sizeByFixedFraction, type RiskContext } from '../../../engine/risk/RiskEngine';
 
 const stock: Instrument = { symbol: 'AAPL', name: 'Apple', assetClass: 'us_equity', priceIncrement: 0.01, qtyIncrement: 1, minNotional: 1, fractionable: false, shortable: false };
 const btc: Instrument = { symbol: 'BTC/USD', name: 'Bitcoin', assetClass: 'crypto', priceIncrement: 0.01, qtyIncrement: 0.0001, minNotional: 10, fractionable: true, shortable: false };
