@@ -33,7 +33,8 @@ import { SmaCross } from './strategies/smaCross';
 import type { Signal, Strategy } from './strategies/types';
 import { ApprovalQueue } from './supervisor/ApprovalQueue';
 import { InvariantError } from './util/assert';
-import { reconcileAtStartup } from './recovery';
+import { Reconciler } from './reconciliation';
+import { recoverOpenOrders } from './recovery';
 
 export interface EngineDeps {
   store: Store;
@@ -52,11 +53,13 @@ const ACCOUNT_EMIT_MS = 250;
 const EQUITY_POINT_MS = 1000;
 const BAR_FLUSH_MS = 2000;
 const STRATEGY_WARMUP_BARS = 400;
+const RECONCILE_EVERY_MS = 60_000;
 
 export class Engine {
   readonly orders: OrderManager;
   readonly approvals: ApprovalQueue;
   readonly killSwitch: KillSwitch;
+  readonly reconciler: Reconciler;
   private readonly ctx: EngineContext;
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private strategies = new Map<string, Strategy>();
@@ -72,6 +75,8 @@ export class Engine {
   private recentAlerts: Alert[] = [];
   private autoApproveRemaining = 0;
   private lastHeartbeat = 0;
+  private lastReconcile = 0;
+  private brokerConnected = true;
   private pendingWrites: (() => void)[] = [];
   private pendingPublishes: (() => void)[] = [];
   private commitPromise: Promise<void> | null = null;
@@ -108,6 +113,7 @@ export class Engine {
     this.orders = new OrderManager(this.ctx);
     this.approvals = new ApprovalQueue(this.ctx, this.orders, (intent, price) => this.recheck(intent, price));
     this.killSwitch = new KillSwitch(this.ctx, this.orders, this.approvals, deps.killSwitch);
+    this.reconciler = new Reconciler(this.ctx, this.orders);
     this.handlers = this.buildHandlers();
   }
 
@@ -141,7 +147,7 @@ export class Engine {
       instruments,
       lastStop: restored.lastStop,
       lastDrill: store.getMeta<StopReport>('lastDrill'),
-      reconciliationIssues: [],
+      reconciliation: [],
       lastBarAt: null,
       recentOrderTimes: [],
     };
@@ -165,16 +171,20 @@ export class Engine {
     engine.unsubscribers.push(
       broker.onEvent((e) =>
         engine.safely(() => {
-          if (e.type === 'connection') engine.breakers.onBrokerConnection(e.status.connected);
+          if (e.type === 'connection') {
+            const wasDown = !engine.brokerConnected;
+            engine.brokerConnected = e.status.connected;
+            engine.breakers.onBrokerConnection(e.status.connected);
+            // what happened while the link was down is only known by asking again
+            if (wasDown && e.status.connected) void engine.reconciler.run('reconnect');
+          }
           engine.orders.handleBrokerEvent(e);
         }),
       ),
     );
     engine.approvals.expireDue();
-    state.reconciliationIssues = await reconcileAtStartup(engine.ctx, engine.orders);
-    if (state.reconciliationIssues.length > 0) {
-      engine.alert('warning', 'reconciliation', `Reconciliation found ${state.reconciliationIssues.length} difference(s) with the broker: ${state.reconciliationIssues.slice(0, 3).join('; ')}`);
-    }
+    await recoverOpenOrders(engine.ctx, engine.orders);
+    await engine.reconciler.run('startup');
     tradingState = state.tradingState;
     for (const symbol of instruments.keys()) {
       const stats = new SymbolStats();
@@ -215,6 +225,10 @@ export class Engine {
       const now = this.deps.clock.now();
       this.approvals.expireDue();
       this.breakers.onTick();
+      if (now - this.lastReconcile >= RECONCILE_EVERY_MS) {
+        this.lastReconcile = now;
+        void this.reconciler.run('periodic');
+      }
       if (now - this.lastHeartbeat >= 5000) {
         this.lastHeartbeat = now;
         const startedAt = this.deps.store.getMeta<{ startedAt: number }>('session')?.startedAt ?? now;
@@ -270,6 +284,7 @@ export class Engine {
       lastDrill: s.lastDrill,
       readiness: this.readiness(),
       alerts: this.recentAlerts.slice(0, 50),
+      reconciliation: s.reconciliation,
       autoApproveRemaining: this.autoApproveRemaining,
       timeframe: this.deps.market.timeframe,
       serverTime: this.deps.clock.now(),
@@ -598,6 +613,10 @@ export class Engine {
         if (mode === 'autonomous' && s().tradingState.state === 'halted') {
           return err('halted', 'trading is halted by the emergency stop; re-arm it before enabling autonomous mode');
         }
+        const open = this.reconciler.unresolved();
+        if (mode === 'autonomous' && open.length > 0) {
+          return err('conflict', `autonomous mode is locked: ${open.length} reconciliation difference(s) with the broker are unresolved (${open.map((i) => i.description).slice(0, 3).join('; ')}). Adopt, ignore or close each on the Reconciliation screen.`);
+        }
         if (s().mode !== mode) {
           s().mode = mode;
           this.audit('mode_changed', `Mode set to ${mode}`, { mode });
@@ -639,6 +658,14 @@ export class Engine {
         this.audit('mode_changed', count > 0 ? `The next ${count} proposals will be approved automatically (still risk-checked)` : 'Automatic approval cleared', { count });
         this.emit('supervisor:auto_approve', { remaining: count });
         return ok({ remaining: count });
+      },
+      'reconcile:list': () => ok(s().reconciliation),
+      'reconcile:run': async () => ok(await this.reconciler.run('requested')),
+      'reconcile:resolve': async ({ id, action }) => {
+        const r = await this.reconciler.resolve(id, action);
+        if (!r.ok) return err(r.code, r.message);
+        this.emit('readiness:updated', this.readiness());
+        return ok(r.item);
       },
       'alerts:list': ({ limit }) => ok(this.deps.store.listAuditOfKind('alert', limit).map(toAlert)),
       'settings:get': () => ok(s().settings),

@@ -10,6 +10,7 @@ import type {
   Instrument,
   OrderRecord,
   Position,
+  ReconciliationItem,
   Settings,
   StopReport,
   SupervisorMode,
@@ -30,8 +31,8 @@ export interface EngineState {
   instruments: Map<string, Instrument>;
   lastStop: StopReport | null;
   lastDrill: StopReport | null;
-  /** differences found by the last reconciliation with the broker, in words */
-  reconciliationIssues: string[];
+  /** differences between the journal and the broker found by the last reconciliation */
+  reconciliation: ReconciliationItem[];
   /** wall-clock time the last live bar arrived */
   lastBarAt: number | null;
   /** when recent orders were sent, oldest first (last minute only), for the order-rate rule */

@@ -1,13 +1,14 @@
-// Startup reconciliation: after the journal is restored, ask the broker about every order we
-// believe is open, apply what is certain (fills that happened while we were down, orders that
-// never reached the broker), and list every remaining difference for the user. Nothing is resent.
+// Startup recovery: after the journal is restored, ask the broker about every order we believe
+// is open and apply what is certain (fills that happened while we were down, orders that never
+// reached the broker). What remains uncertain is left to the Reconciler, for the user to decide.
+// Nothing is resent.
 import type { EngineContext } from './context';
 import { isOpenStatus } from './domain/types';
 import type { OrderManager } from './orders/OrderManager';
 
 const EPS = 1e-9;
 
-export async function reconcileAtStartup(ctx: EngineContext, orders: OrderManager): Promise<string[]> {
+export async function recoverOpenOrders(ctx: EngineContext, orders: OrderManager): Promise<string[]> {
   const issues: string[] = [];
   const now = () => ctx.clock.now();
   for (const journaled of [...ctx.state.openOrders.values()]) {
@@ -59,29 +60,5 @@ export async function reconcileAtStartup(ctx: EngineContext, orders: OrderManage
     }
   }
 
-  // Orders open at the broker that our journal does not know.
-  const open = await ctx.broker.listOpenOrders();
-  if (open.ok) {
-    for (const b of open.value) {
-      if (!orders.current(b.clientOrderId)) issues.push(`open order ${b.clientOrderId} (${b.side} ${b.qty} ${b.symbol}) exists at the broker but not in the journal`);
-    }
-  } else {
-    issues.push(`could not list open orders at the broker (${open.message})`);
-  }
-
-  const positions = await ctx.broker.listPositions();
-  if (positions.ok) {
-    const theirs = new Map(positions.value.map((p) => [p.symbol, p.qty]));
-    const symbols = new Set([...theirs.keys(), ...ctx.state.positions.keys()]);
-    for (const sym of symbols) {
-      const mine = ctx.state.positions.get(sym)?.qty ?? 0;
-      const broker = theirs.get(sym) ?? 0;
-      if (Math.abs(mine - broker) > EPS) issues.push(`position ${sym}: journal ${mine}, broker ${broker}`);
-    }
-  } else {
-    issues.push(`could not list positions at the broker (${positions.message})`);
-  }
-  if (issues.length > 0) ctx.audit('recovery', `Reconciliation found ${issues.length} difference(s): ${issues.join('; ')}`, { issues });
-  else ctx.audit('recovery', 'Reconciliation clean: journal matches the broker');
   return issues;
 }

@@ -5,12 +5,14 @@
 import type { EventName, EventTypes, Snapshot } from '../engine/api/contract';
 import type { ApiClient, ConnectionState } from './transport/connection';
 import { chartFeed } from './chart/chartFeed';
+import { labEventHandlers } from './lab/labEvents';
 import { useAccountStore } from './store/account';
+import { applyAlertsSnapshot, raiseAlert } from './store/alerts';
 import { useApprovalsStore } from './store/approvals';
 import { mergeAudit, useAuditStore } from './store/audit';
 import { chooseSymbol, useChartStore } from './store/chart';
 import { useConnectionStore } from './store/connection';
-import { applyStopReport, useKillSwitchStore } from './store/killswitch';
+import { applyStopProgress, useKillSwitchStore } from './store/killswitch';
 import { ordersFromSnapshot, upsertOrder, useOrdersStore } from './store/orders';
 import { usePositionsStore } from './store/positions';
 import { useReadinessStore } from './store/readiness';
@@ -37,12 +39,14 @@ export const eventHandlers: EventHandlers = {
   'bars:tick': (p) => chartFeed.pushTicks(p.ticks),
   'fills:new': (p) => chartFeed.pushFill(p),
   'audit:appended': (p) => useAuditStore.setState((s) => ({ entries: mergeAudit(s.entries, [p]) })),
-  'killswitch:progress': (p) => useKillSwitchStore.setState((s) => ({ lastStop: applyStopReport(s.lastStop, p) })),
-  'alerts:raised': (p) => pushToast(p.level === 'info' ? 'info' : 'error', p.level === 'critical' ? 'Alert' : 'Warning', p.message),
-  'supervisor:auto_approve': () => undefined,
+  'killswitch:progress': (p) => useKillSwitchStore.setState((s) => applyStopProgress(s, p)),
+  'alerts:raised': (p) => raiseAlert(p),
+  'reconcile:updated': () => undefined,
+  'supervisor:auto_approve': (p) => useApprovalsStore.setState({ autoApproveRemaining: p.remaining }),
   'readiness:updated': (p) => useReadinessStore.setState({ items: p }),
   // the header shows equity from account:updated; no equity curve is drawn yet
   'equity:point': () => undefined,
+  ...labEventHandlers,
 };
 
 /** Events that bypass the snapshot hold-back: they feed the chart, which loads its own history. */
@@ -51,11 +55,12 @@ const UNBUFFERED: ReadonlySet<EventName> = new Set<EventName>(['bars:tick', 'fil
 /** Replace every slice with the snapshot's view of the engine. */
 export function applySnapshot(snapshot: Snapshot, localNow: number): void {
   useAccountStore.setState({ account: snapshot.account, broker: snapshot.broker });
-  useKillSwitchStore.setState({ tradingState: snapshot.tradingState, lastStop: snapshot.lastStop });
+  useKillSwitchStore.setState({ tradingState: snapshot.tradingState, lastStop: snapshot.lastStop, lastDrill: snapshot.lastDrill });
   useSupervisorStore.setState({ mode: snapshot.mode });
   usePositionsStore.setState({ positions: snapshot.positions });
   useOrdersStore.setState(ordersFromSnapshot(snapshot.openOrders, snapshot.recentOrders));
-  useApprovalsStore.setState({ approvals: snapshot.approvals });
+  useApprovalsStore.setState({ approvals: snapshot.approvals, autoApproveRemaining: snapshot.autoApproveRemaining });
+  applyAlertsSnapshot(snapshot.alerts);
   useReadinessStore.setState({ items: snapshot.readiness });
   useSettingsStore.setState({ settings: snapshot.settings });
   useChartStore.setState((s) => ({

@@ -1,6 +1,6 @@
 // The order journal: intents are inserted before sending; broker events patch them.
 import type { Database } from 'better-sqlite3';
-import type { OrderOrigin, OrderRecord, OrderStatus, OrderType, Side, TimeInForce } from '../../engine/domain/types';
+import { ORDER_ORIGINS, type OrderOrigin, type OrderRecord, type OrderStatus, type OrderType, type Side, type TimeInForce } from '../../engine/domain/types';
 import type { OrderPatch } from '../../engine/ports';
 import { StoreInputError } from '../errors';
 import { finiteOrNull, limitArg, nonNegative, oneOf, positive, text, time } from './validate';
@@ -8,7 +8,7 @@ import { finiteOrNull, limitArg, nonNegative, oneOf, positive, text, time } from
 export const SIDES: readonly Side[] = ['buy', 'sell'];
 export const ORDER_TYPES: readonly OrderType[] = ['market', 'limit', 'stop', 'stop_limit'];
 export const TIFS: readonly TimeInForce[] = ['day', 'gtc', 'ioc'];
-export const ORIGINS: readonly OrderOrigin[] = ['strategy', 'manual', 'killswitch'];
+export const ORIGINS: readonly OrderOrigin[] = ORDER_ORIGINS;
 export const ORDER_STATUSES: readonly OrderStatus[] = [
   'pending_submit',
   'accepted',

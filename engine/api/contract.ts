@@ -16,6 +16,7 @@ import type {
   OrderRecord,
   PositionView,
   ReadinessItem,
+  ReconciliationItem,
   Settings,
   StopReport,
   SupervisorMode,
@@ -154,6 +155,8 @@ export interface Snapshot {
   readiness: ReadinessItem[];
   /** recent alerts, newest first */
   alerts: Alert[];
+  /** differences with the broker: unresolved ones lock autonomous mode */
+  reconciliation: ReconciliationItem[];
   /** proposals still to be approved automatically ("Approve next N") */
   autoApproveRemaining: number;
   timeframe: Timeframe;
@@ -208,6 +211,9 @@ export const engineRequestSchemas = {
   /** approve the next N proposals automatically (still risk-checked): a step toward autonomy */
   'orders:approve_next': z.strictObject({ count: z.number().int('count must be a whole number').min(0).max(50, 'approve at most the next 50 proposals') }),
   'alerts:list': z.strictObject({ limit: z.number().int().min(1).max(1000).default(100) }),
+  'reconcile:list': z.strictObject({}),
+  'reconcile:run': z.strictObject({}),
+  'reconcile:resolve': z.strictObject({ id: id, action: z.enum(['adopt', 'ignore', 'close']) }),
   'settings:get': z.strictObject({}),
   'settings:update': z.strictObject({ patch: SettingsPatchSchema }),
   'audit:list': z.strictObject({
@@ -253,6 +259,9 @@ export interface ResultTypes extends LabResultTypes {
   'killswitch:drill': StopReport;
   'orders:approve_next': { remaining: number };
   'alerts:list': Alert[];
+  'reconcile:list': ReconciliationItem[];
+  'reconcile:run': ReconciliationItem[];
+  'reconcile:resolve': ReconciliationItem;
   'settings:get': Settings;
   'settings:update': Settings;
   'audit:list': AuditEntry[];
@@ -287,6 +296,7 @@ export interface EventTypes extends LabEventTypes {
   /** something the user must know now: also a desktop notification in the app */
   'alerts:raised': Alert;
   'supervisor:auto_approve': { remaining: number };
+  'reconcile:updated': ReconciliationItem[];
 }
 export type EventName = keyof EventTypes;
 export const EVENT_NAMES: EventName[] = [
@@ -303,6 +313,7 @@ export const EVENT_NAMES: EventName[] = [
   'equity:point',
   'alerts:raised',
   'supervisor:auto_approve',
+  'reconcile:updated',
   ...LAB_EVENT_NAMES,
 ];
 

@@ -1,7 +1,10 @@
 // The work a backtest worker thread does, as plain functions over plain data, so the pool and
 // its worker stay thin: the worker only moves messages, and these are testable without threads.
+import { parseOhlcvCsv, type CsvIssue, type CsvParseOptions } from '../data/csv';
 import type { StrategyParams } from '../strategies/params';
-import type { BarColumns } from './columns';
+import type { StrategySpec } from '../strategies/registry';
+import { columnsFromBars, type BarColumns } from './columns';
+import { backtestReport, type BacktestReport } from './report';
 import { catalogueFactory, runSweep, type SweepPoint } from './sweep';
 import type { BacktestConfig } from './types';
 import { runWalkForward, type Objective, type WalkForwardSpec, type WalkForwardWindow, type WindowResult } from './walkForward';
@@ -36,12 +39,32 @@ export type BacktestJob =
       windows: WalkForwardWindow[];
       objective: Objective;
       audit: boolean;
-    };
+    }
+  /** one backtest of any strategy spec (ensembles, regime gates), reported with downsampled curves */
+  | { kind: 'backtest'; spec: StrategySpec; config: BacktestConfig; curvePoints: number }
+  /** a history import's validation: the CSV text in, columns (not a million objects) out */
+  | { kind: 'parse-csv'; text: string; options: CsvParseOptions };
 
-export type BacktestJobResult = { kind: 'sweep'; points: SweepPoint[] } | { kind: 'walk-forward'; windows: WindowResult[] };
+export type CsvColumnsResult = { ok: true; cols: BarColumns; issues: CsvIssue[] } | { ok: false; message: string; issues: CsvIssue[] };
+
+export type BacktestJobResult =
+  | { kind: 'sweep'; points: SweepPoint[] }
+  | { kind: 'walk-forward'; windows: WindowResult[] }
+  | { kind: 'backtest'; report: BacktestReport }
+  | { kind: 'parse-csv'; result: CsvColumnsResult };
 
 /** runs one job; `tick` is called after each unit (sweep point or window) */
 export function runJob(cols: BarColumns, job: BacktestJob, tick: () => void): BacktestJobResult {
+  if (job.kind === 'backtest') {
+    const report = backtestReport(cols, job.spec, job.config, job.curvePoints);
+    tick();
+    return { kind: 'backtest', report };
+  }
+  if (job.kind === 'parse-csv') {
+    const parsed = parseOhlcvCsv(job.text, job.options);
+    tick();
+    return { kind: 'parse-csv', result: parsed.ok ? { ok: true, cols: columnsFromBars(parsed.bars), issues: parsed.issues } : parsed };
+  }
   const factory = catalogueFactory(job.strategyId);
   if (job.kind === 'sweep') return { kind: 'sweep', points: runSweep(cols, factory, job.points, job.config, { onProgress: tick }) };
   const r = runWalkForward(cols, factory, job.points, job.spec, job.config, { windows: job.windows, objective: job.objective, audit: job.audit, onProgress: tick });

@@ -5,9 +5,13 @@
 // workers free up; progress is counted per sweep point / window; cancel terminates the workers.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { CsvParseOptions } from '../data/csv';
 import type { StrategyParams } from '../strategies/params';
+import type { StrategySpec } from '../strategies/registry';
 import type { BarColumns } from './columns';
-import { shareColumns, type BacktestJob, type BacktestJobResult } from './jobs';
+import { DEFAULT_CURVE_POINTS } from './curves';
+import { shareColumns, type BacktestJob, type BacktestJobResult, type CsvColumnsResult } from './jobs';
+import type { BacktestReport } from './report';
 import { CancelledError, type SweepPoint } from './sweep';
 import type { BacktestConfig } from './types';
 import { LookaheadError, walkForwardWindows, type Objective, type WalkForwardResult, type WalkForwardSpec } from './walkForward';
@@ -104,4 +108,26 @@ export async function runWalkForwardParallel(
   const results = (await runJobs(cols, jobs, windows.length, opts)).flatMap((r) => (r.kind === 'walk-forward' ? r.windows : []));
   const positiveSharpe = results.filter((r) => r.test.sharpe > 0).length;
   return { windows: results, positiveSharpe, fractionPositiveSharpe: results.length ? positiveSharpe / results.length : 0 };
+}
+
+/** one backtest on one worker thread (progress: one unit when it is done; cancel terminates it) */
+export async function runBacktestInWorker(
+  cols: BarColumns,
+  spec: StrategySpec,
+  config: BacktestConfig,
+  opts: Omit<ParallelOptions, 'workers'> & { curvePoints?: number } = {},
+): Promise<BacktestReport> {
+  const job: BacktestJob = { kind: 'backtest', spec, config, curvePoints: opts.curvePoints ?? DEFAULT_CURVE_POINTS };
+  const [result] = await runJobs(cols, [job], 1, { ...opts, workers: 1 });
+  if (result?.kind !== 'backtest') throw new Error('backtest worker returned no report');
+  return result.report;
+}
+
+const NO_BARS: BarColumns = { length: 0, t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
+
+/** validates a CSV's text (engine/data/csv.ts) on a worker thread; a big file never stalls the caller */
+export async function parseCsvInWorker(text: string, options: CsvParseOptions, opts: Omit<ParallelOptions, 'workers'> = {}): Promise<CsvColumnsResult> {
+  const [result] = await runJobs(NO_BARS, [{ kind: 'parse-csv', text, options }], 1, { ...opts, workers: 1 });
+  if (result?.kind !== 'parse-csv') throw new Error('CSV worker returned no result');
+  return result.result;
 }

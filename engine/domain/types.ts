@@ -70,7 +70,8 @@ export function isOpenStatus(s: OrderStatus): boolean {
 }
 
 /** external: an order we did not place (found at the broker, or the broker's own close-out) */
-export type OrderOrigin = 'strategy' | 'manual' | 'killswitch' | 'external';
+export const ORDER_ORIGINS = ['strategy', 'manual', 'killswitch', 'external'] as const;
+export type OrderOrigin = (typeof ORDER_ORIGINS)[number];
 
 export interface OrderRecord {
   /** deterministic id derived from the intent; the broker sees it and we look orders up by it */
@@ -353,4 +354,22 @@ export interface Alert {
   level: AlertLevel;
   kind: AlertKind;
   message: string;
+}
+
+export type ReconciliationAction = 'adopt' | 'ignore' | 'close';
+
+/** A difference between our journal and the broker that a person must decide on. */
+export interface ReconciliationItem {
+  /** stable while the difference lasts: `position:AAPL`, `order:<client order id>` */
+  id: string;
+  kind: 'position' | 'order';
+  symbol: string;
+  description: string;
+  journalQty: number;
+  brokerQty: number;
+  brokerAvgPrice: number | null;
+  /** for kind 'order': the broker's order */
+  brokerOrder: { clientOrderId: string; side: Side; qty: number; type: OrderType; limitPrice: number | null } | null;
+  foundAt: number;
+  resolution: { action: ReconciliationAction; at: number; detail: string } | null;
 }

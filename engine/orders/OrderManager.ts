@@ -186,6 +186,25 @@ export class OrderManager {
   }
 
   /** An order we did not place (the broker's close-out, or found at reconciliation): journal it as external. */
+  adoptOrder(o: BrokerOrder): OrderRecord {
+    return this.current(o.clientOrderId) ?? this.adopt(o);
+  }
+
+  /**
+   * Take a position difference found at the broker into the journal: an external order and its
+   * fill, applied like any execution (one transaction, idempotent by its id).
+   */
+  adoptPosition(symbol: string, qtyDiff: number, price: number, reason: string): void {
+    const now = this.ctx.clock.now();
+    const side = qtyDiff > 0 ? 'buy' : 'sell';
+    const qty = Math.abs(qtyDiff);
+    const clientOrderId = `reconcile-${symbol.replace('/', '')}-${now}`;
+    const order: BrokerOrder = { brokerOrderId: clientOrderId, clientOrderId, symbol, side, type: 'market', qty, limitPrice: null, status: 'accepted', filledQty: 0, avgFillPrice: null };
+    const record = this.adopt(order);
+    this.patch(record.clientOrderId, { statusReason: reason, updatedAt: now });
+    this.applyFill({ fillId: `${clientOrderId}:adopted`, clientOrderId, symbol, side, qty, price, commission: 0, time: now }, order);
+  }
+
   private adopt(o: BrokerOrder): OrderRecord {
     const now = this.ctx.clock.now();
     const record: OrderRecord = {

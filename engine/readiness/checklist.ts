@@ -45,12 +45,16 @@ export function computeReadiness({ state, broker, now, expectedBarIntervalMs, ti
     evidence: `${ts.state}${ts.latched ? ' (latched)' : ''}, set by ${ts.setBy} at ${new Date(ts.at).toISOString()}: ${ts.reason}`,
     fix: ts.state === 'halted' ? 'Re-arm the emergency stop with a reason once you know why it stopped.' : ts.state === 'reducing' ? 'Find the breaker that reduced trading, then re-arm.' : '',
   });
+  const unresolved = state.reconciliation.filter((i) => i.resolution === null);
   items.push({
     id: 'reconciliation_clean',
     label: 'Reconciliation clean',
-    status: state.reconciliationIssues.length === 0 ? 'pass' : 'warn',
-    evidence: state.reconciliationIssues.length === 0 ? 'journal matches the broker (orders and positions)' : state.reconciliationIssues.slice(0, 3).join('; '),
-    fix: state.reconciliationIssues.length === 0 ? '' : 'Review the differences in the audit log and resolve them.',
+    status: unresolved.length === 0 ? 'pass' : 'fail',
+    evidence:
+      unresolved.length === 0
+        ? `journal matches the broker (orders and positions)${state.reconciliation.length > 0 ? `; ${state.reconciliation.length} difference(s) resolved` : ''}`
+        : unresolved.slice(0, 3).map((i) => i.description).join('; '),
+    fix: unresolved.length === 0 ? '' : 'Open the Reconciliation screen and adopt, ignore or close each difference.',
   });
   const r = state.settings.risk;
   const riskOk = r.riskPerTradePct <= 0.02 && r.maxPositionNotionalPct <= 0.5 && r.maxOpenPositions <= 20 && r.drawdownHaltPct <= 0.3 && r.dailyLossReducePct <= 0.1;

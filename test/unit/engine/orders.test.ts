@@ -99,7 +99,7 @@ describe('OrderManager', () => {
     expect(h.engine.state.positions.get('AAPL')?.qty).toBe(2);
     h = await h.restart();
     expect(h.engine.state.positions.get('AAPL')?.qty).toBe(2);
-    expect(h.engine.state.reconciliationIssues).toEqual([]);
+    expect(h.engine.state.reconciliation).toEqual([]);
   });
 });
 

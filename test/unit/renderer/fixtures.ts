@@ -117,6 +117,7 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
     lastDrill: null,
     readiness: [],
     alerts: [],
+    reconciliation: [],
     autoApproveRemaining: 0,
     timeframe: '1Min',
     serverTime: T0,
