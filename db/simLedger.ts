@@ -263,6 +263,19 @@ export class SqliteSimLedger implements SimLedger {
     this.saveCursorsTx(cursors);
   }
 
+  /** the database file, for the background checkpointer */
+  get file(): string {
+    return this.db.name;
+  }
+
+  /**
+   * A WalCheckpointer takes over checkpoints: commits on this connection no longer run them
+   * (see db/checkpointer.ts for why).
+   */
+  disableAutoCheckpoint(): void {
+    this.db.pragma('wal_autocheckpoint = 0');
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -27,7 +27,7 @@ import type { AuditInput, Broker, Clock, MarketData, Store } from './ports';
 import { markAccount, marketValue, viewPosition } from './portfolio/Portfolio';
 import { computeReadiness } from './readiness/checklist';
 import { Breakers } from './risk/Breakers';
-import { checkOrder, sizeByRisk, type MarketView } from './risk/RiskEngine';
+import { checkOrder, roundPrice, sizeByRisk, type MarketView } from './risk/RiskEngine';
 import { SymbolStats } from './risk/SymbolStats';
 import { SmaCross } from './strategies/smaCross';
 import type { Signal, Strategy } from './strategies/types';
@@ -51,7 +51,8 @@ type Handlers = { [C in EngineChannel]: (p: RequestPayload<C>) => Promise<Result
 
 const ACCOUNT_EMIT_MS = 250;
 const EQUITY_POINT_MS = 1000;
-const BAR_FLUSH_MS = 2000;
+const BAR_FLUSH_MS = 500;
+const BAR_FLUSH_SYMBOLS_PER_TICK = 10;
 const STRATEGY_WARMUP_BARS = 400;
 const RECONCILE_EVERY_MS = 60_000;
 
@@ -248,7 +249,7 @@ export class Engine {
         );
         this.emit('readiness:updated', this.readiness());
       }
-      if (now - this.lastBarFlush >= BAR_FLUSH_MS) this.flushBars();
+      if (now - this.lastBarFlush >= BAR_FLUSH_MS) this.flushBars(BAR_FLUSH_SYMBOLS_PER_TICK);
     });
   }
 
@@ -432,14 +433,22 @@ export class Engine {
     }
   }
 
-  private flushBars(): void {
+  /**
+   * Save buffered bars, at most `maxSymbols` symbols per call (the oldest buffers first), so a
+   * hundred symbols are spread over several ticks instead of one long write on the engine thread.
+   */
+  private flushBars(maxSymbols = Infinity): void {
     this.lastBarFlush = this.deps.clock.now();
     const { store, market } = this.deps;
-    // every symbol's new bars in one transaction: one fsync, not one per symbol
+    const symbols = [...this.barBuffer.keys()].slice(0, maxSymbols);
     store.batch(() => {
-      for (const [symbol, bars] of this.barBuffer) if (bars.length > 0) store.saveBars(symbol, market.timeframe, bars);
+      for (const symbol of symbols) {
+        const bars = this.barBuffer.get(symbol);
+        if (bars && bars.length > 0) store.saveBars(symbol, market.timeframe, bars);
+      }
     });
-    this.barBuffer.clear();
+    // Map keeps insertion order: deleting and re-adding sends these symbols to the back
+    for (const symbol of symbols) this.barBuffer.delete(symbol);
   }
 
   readiness(): ReadinessItem[] {
@@ -581,6 +590,9 @@ export class Engine {
         if (!instrument) return err('unknown_symbol', `unknown symbol ${p.symbol}; known: ${[...s().instruments.keys()].join(', ')}`);
         const price = this.deps.market.lastPrice(p.symbol);
         if (price === null) return err('unknown_symbol', `no price for ${p.symbol} yet`);
+        if (p.limitPrice !== undefined && Math.abs(roundPrice(p.limitPrice, instrument) - p.limitPrice) > 1e-9) {
+          return err('invalid_request', `limit price ${p.limitPrice} is not a multiple of ${p.symbol}'s price step ${instrument.priceIncrement}; use ${roundPrice(p.limitPrice, instrument)}`);
+        }
         const refPrice = p.limitPrice ?? price;
         const decision = checkOrder(this.riskContext(p.symbol, refPrice), { symbol: p.symbol, side: p.side, qty: p.qty });
         if (!decision.approved) {

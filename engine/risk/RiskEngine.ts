@@ -21,6 +21,8 @@ import { returnCorrelation, type SymbolStats } from './SymbolStats';
 /** Alpaca's REST limit is 200 requests/min per account; we stay under it with room for cancels. */
 export const MAX_ORDERS_PER_SECOND = 10;
 export const MAX_ORDERS_PER_MINUTE = 200;
+/** data is never called stale sooner than this, whatever the bar interval */
+export const STALE_DATA_FLOOR_MS = 2000;
 
 /** What the risk rules may know about the market, where it is known (live engine; not every backtest). */
 export interface MarketView {
@@ -212,7 +214,9 @@ export function checkOrder(ctx: RiskContext, order: ProposedOrder): RiskDecision
       }
       if (market && ctx.now !== undefined && stats.lastArrival !== null) {
         const age = ctx.now - stats.lastArrival;
-        const limit = settings.staleDataBars * market.expectedBarIntervalMs;
+        // a floor in wall-clock time: at high simulator speeds two bar intervals are a few
+        // milliseconds, less than the event loop's own jitter
+        const limit = Math.max(settings.staleDataBars * market.expectedBarIntervalMs, STALE_DATA_FLOOR_MS);
         add('stale_data', age <= limit, age, limit, age <= limit ? `last bar ${Math.round(age)} ms ago` : `the last ${order.symbol} bar arrived ${(age / 1000).toFixed(1)} s ago, more than ${settings.staleDataBars} bar intervals (${(limit / 1000).toFixed(1)} s): no new entries on stale data`);
       }
       if (opensNew) {

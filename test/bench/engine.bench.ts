@@ -78,8 +78,39 @@ async function blockingUnderLoad(b: Bench, seconds: number): Promise<void> {
   b.record({ name: 'bars processed per second under load', value: bars / elapsed, unit: 'bars/s', target: '>= 5000 bars/s', met: bars / elapsed >= 4750 });
 }
 
+/** Issue 3: with 500 open orders and open positions, flatten armed: confirmed flat by the simulator. */
+async function emergencyStopFlat(b: Bench, openOrders: number, runs: number): Promise<void> {
+  const h = await makeHarness({ killSwitch: { pollMs: 1, backoffMs: 5 } });
+  const flat: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      await placeRestingOrders(h, openOrders);
+      for (const symbol of ['AAPL', 'MSFT', 'NVDA', 'SPY']) {
+        h.clock.advance(301);
+        const r = await h.engine.dispatch('orders:submit', { symbol, side: 'buy', qty: 5, type: 'market' });
+        if (!r.ok) throw new Error(r.error.message);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      if (h.engine.state.positions.size < 4) throw new Error('positions did not open');
+      const t0 = performance.now();
+      const r = await h.engine.dispatch('killswitch:engage', { source: 'ui', flatten: true });
+      const ms = performance.now() - t0;
+      const rep = r.ok ? (r.value as { status: string; positionsRemaining: number | null }) : null;
+      if (!rep || rep.status !== 'confirmed' || rep.positionsRemaining !== 0) throw new Error(`not confirmed flat: ${JSON.stringify(r).slice(0, 300)}`);
+      flat.push(ms);
+      await h.engine.dispatch('killswitch:rearm', { reason: 'benchmark run' });
+    }
+  } finally {
+    await h.close();
+    h.cleanup();
+  }
+  const s = summarize(flat);
+  b.record({ name: `emergency stop + flatten, ${openOrders} open orders and 4 positions: confirmed flat (p99)`, value: s.p99, unit: 'ms', target: '< 1000 ms', met: s.p99 < 1000, note: `median ${s.median.toFixed(1)} ms over ${s.n} runs, from the request to the simulator confirming 0 orders and 0 positions` });
+}
+
 export default async function (b: Bench): Promise<void> {
   await emergencyStop(b, 200, 30);
   await emergencyStop(b, 500, 15);
+  await emergencyStopFlat(b, 500, 5);
   await blockingUnderLoad(b, 10);
 }

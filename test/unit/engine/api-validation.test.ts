@@ -33,6 +33,7 @@ const cases: [string, unknown, unknown, string][] = [
   ['extra fields', 'orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1, type: 'market', leverage: 100 }, 'invalid_request'],
   ['malformed symbol', 'orders:submit', { symbol: 'aapl; drop table', side: 'buy', qty: 1, type: 'market' }, 'invalid_request'],
   ['unknown symbol', 'orders:submit', { symbol: 'ZZZZ', side: 'buy', qty: 1, type: 'market' }, 'unknown_symbol'],
+  ['sub-penny limit price', 'orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1, type: 'limit', limitPrice: 100.001 }, 'invalid_request'],
   ['fractional shares', 'orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1.5, type: 'market' }, 'risk_denied'],
   ['unknown approval id', 'orders:approve', { approvalId: 'ap-does-not-exist' }, 'not_found'],
   ['empty approval id', 'orders:approve', { approvalId: '' }, 'invalid_request'],

@@ -98,6 +98,14 @@ describe('stale data (last bar older than 2 bar intervals)', () => {
   });
 });
 
+describe('stale data at high simulator speeds', () => {
+  it('is never called stale within 2 s of wall-clock time, even when bars are 10 ms apart', () => {
+    const fast: MarketView = { ...view({ AAPL: statsFrom(flat(30), 1, 10_000) }), expectedBarIntervalMs: 10 };
+    expect(checkOrder(ctx({ market: fast, now: 12_000 }), buy(1)).approved).toBe(true);
+    expect(failed(checkOrder(ctx({ market: fast, now: 12_001 }), buy(1)))).toEqual(['stale_data']);
+  });
+});
+
 describe('concentration (60-bar return correlation above 0.8 with an open position)', () => {
   const base = Array.from({ length: 62 }, (_, i) => 100 + 5 * Math.sin(i * 0.7) + (i % 3));
   const noise = Array.from({ length: 62 }, (_, i) => 100 + 5 * Math.sin(i * 1.9 + 1) - (i % 5));
