@@ -25,7 +25,8 @@ import { strategyIntentKey } from './orders/clientOrderId';
 import { OrderManager } from './orders/OrderManager';
 import type { AuditInput, Broker, Clock, MarketData, Store } from './ports';
 import { markAccount, marketValue, viewPosition } from './portfolio/Portfolio';
-import { computeReadiness } from './readiness/checklist';
+import { blockingItems, computeReadiness, describeBlocking } from './readiness/checklist';
+import type { LabEvidence } from './readiness/evidence';
 import { Breakers } from './risk/Breakers';
 import { checkOrder, roundPrice, sizeByRisk, type MarketView } from './risk/RiskEngine';
 import { SymbolStats } from './risk/SymbolStats';
@@ -55,6 +56,7 @@ const BAR_FLUSH_MS = 500;
 const BAR_FLUSH_SYMBOLS_PER_TICK = 10;
 const STRATEGY_WARMUP_BARS = 400;
 const RECONCILE_EVERY_MS = 60_000;
+const EVIDENCE_EVERY_MS = 30_000;
 
 export class Engine {
   readonly orders: OrderManager;
@@ -77,6 +79,8 @@ export class Engine {
   private autoApproveRemaining = 0;
   private lastHeartbeat = 0;
   private lastReconcile = 0;
+  private evidence: LabEvidence | null = null;
+  private lastEvidence = 0;
   private brokerConnected = true;
   private pendingWrites: (() => void)[] = [];
   private pendingPublishes: (() => void)[] = [];
@@ -111,7 +115,10 @@ export class Engine {
       emergencyStop: (reason) => void this.killSwitch.engage('breaker', false).catch((e: unknown) => this.failure(e, `the emergency stop (${reason})`)),
       alert: (level, kind, message) => this.alert(level, kind, message),
     });
-    this.orders = new OrderManager(this.ctx);
+    this.orders = new OrderManager(this.ctx, () => {
+      const blocking = blockingItems(this.readiness(), this.deps.broker.status.environment, 'trade');
+      return blocking.length === 0 ? null : { code: 'risk_denied', message: `live trading needs every readiness item green; blocking: ${describeBlocking(blocking)}` };
+    });
     this.approvals = new ApprovalQueue(this.ctx, this.orders, (intent, price) => this.recheck(intent, price));
     this.killSwitch = new KillSwitch(this.ctx, this.orders, this.approvals, deps.killSwitch);
     this.reconciler = new Reconciler(this.ctx, this.orders);
@@ -192,6 +199,7 @@ export class Engine {
       for (const bar of market.history(symbol, 200)) stats.update(bar, null);
       engine.symbolStats.set(symbol, stats);
     }
+    engine.refreshEvidence();
     engine.rebuildStrategies();
     engine.unsubscribers.push(market.onBars((batch) => engine.safely(() => engine.onBars(batch))));
     engine.emitStatus();
@@ -226,6 +234,7 @@ export class Engine {
       const now = this.deps.clock.now();
       this.approvals.expireDue();
       this.breakers.onTick();
+      if (now - this.lastEvidence >= EVIDENCE_EVERY_MS) this.refreshEvidence();
       if (now - this.lastReconcile >= RECONCILE_EVERY_MS) {
         this.lastReconcile = now;
         void this.reconciler.run('periodic');
@@ -451,9 +460,21 @@ export class Engine {
     for (const symbol of symbols) this.barBuffer.delete(symbol);
   }
 
+  /** Re-read the lab evidence of the enabled strategy (two indexed reads); the host calls it when lab results change. */
+  refreshEvidence(): void {
+    this.lastEvidence = this.deps.clock.now();
+    try {
+      this.evidence = this.deps.store.latestLabEvidence(this.ctx.state.settings.strategy.id);
+    } catch (e) {
+      this.ctx.log('warn', 'could not read the lab evidence for the readiness checklist', e);
+      this.evidence = null;
+    }
+  }
+
   readiness(): ReadinessItem[] {
     return computeReadiness({
       state: this.ctx.state,
+      evidence: this.evidence,
       broker: this.deps.broker.status,
       now: this.deps.clock.now(),
       expectedBarIntervalMs: this.deps.expectedBarIntervalMs ?? TIMEFRAME_MS[this.deps.market.timeframe],
@@ -625,6 +646,13 @@ export class Engine {
         if (mode === 'autonomous' && s().tradingState.state === 'halted') {
           return err('halted', 'trading is halted by the emergency stop; re-arm it before enabling autonomous mode');
         }
+        if (mode === 'autonomous') {
+          const env = this.deps.broker.status.environment;
+          const blocking = blockingItems(this.readiness(), env, 'autonomous');
+          if (blocking.length > 0) {
+            return err('conflict', `autonomous mode on a ${env} account needs ${env === 'live' ? 'every readiness item' : 'the safety items of the readiness checklist'} green; blocking: ${describeBlocking(blocking)}`);
+          }
+        }
         const open = this.reconciler.unresolved();
         if (mode === 'autonomous' && open.length > 0) {
           return err('conflict', `autonomous mode is locked: ${open.length} reconciliation difference(s) with the broker are unresolved (${open.map((i) => i.description).slice(0, 3).join('; ')}). Adopt, ignore or close each on the Reconciliation screen.`);
@@ -686,6 +714,7 @@ export class Engine {
         const merged: Settings = {
           risk: { ...cur.risk, ...patch.risk },
           strategy: { ...cur.strategy, ...patch.strategy },
+          readiness: { ...cur.readiness, ...patch.readiness },
           approvalTimeoutSec: patch.approvalTimeoutSec ?? cur.approvalTimeoutSec,
           flattenOnStop: patch.flattenOnStop ?? cur.flattenOnStop,
           deadMan: { ...cur.deadMan, ...patch.deadMan },

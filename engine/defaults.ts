@@ -23,6 +23,7 @@ export const DEFAULT_RISK: RiskSettings = {
 export function defaultSettings(symbols: string[]): Settings {
   return {
     risk: { ...DEFAULT_RISK },
+    readiness: { minSharpe: 0.5, maxDrawdown: 0.2, minWinRate: 0.4, maxWinRate: 0.6, minTrades: 30, minPositiveWindowShare: 2 / 3 },
     strategy: { id: 'sma-cross', fast: 10, slow: 20, symbols },
     approvalTimeoutSec: 60,
     flattenOnStop: false,
@@ -49,6 +50,7 @@ export function upgradeSettings(saved: unknown, symbols: string[]): Settings {
   };
   return {
     risk: pick(d.risk, s.risk),
+    readiness: pick(d.readiness, s.readiness),
     strategy: { ...pick(d.strategy, s.strategy), id: 'sma-cross', symbols: Array.isArray((s.strategy as { symbols?: unknown } | undefined)?.symbols) ? ((s.strategy as { symbols: string[] }).symbols) : d.strategy.symbols },
     approvalTimeoutSec: typeof s.approvalTimeoutSec === 'number' ? s.approvalTimeoutSec : d.approvalTimeoutSec,
     flattenOnStop: typeof s.flattenOnStop === 'boolean' ? s.flattenOnStop : d.flattenOnStop,

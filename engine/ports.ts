@@ -22,6 +22,7 @@ import type {
   TimeInForce,
   TradingStateRecord,
 } from './domain/types';
+import type { LabEvidence } from './readiness/evidence';
 
 export interface Clock {
   now(): number;
@@ -184,6 +185,9 @@ export interface Store {
   listAudit(limit: number, beforeId?: number): AuditEntry[];
   /** newest first */
   listAuditOfKind(kind: AuditKind, limit: number): AuditEntry[];
+
+  /** the latest saved lab backtest and walk-forward of a strategy: evidence for the readiness checklist */
+  latestLabEvidence(strategyId: string): LabEvidence;
 
   /** small JSON values the engine keeps between runs (the session heartbeat, the latest drill) */
   setMeta(key: string, value: unknown): void;

@@ -23,6 +23,7 @@ import type {
   Timeframe,
   TradingStateRecord,
 } from '../domain/types';
+import { brokerRequestSchemas, type BrokerResultTypes } from './broker';
 import { LAB_EVENT_NAMES, labRequestSchemas, type LabEventTypes, type LabResultTypes } from './lab';
 
 // ---------- errors ----------
@@ -117,8 +118,18 @@ export const StrategySettingsSchema = z.strictObject({
   symbols: z.array(symbol).min(1).max(200),
 });
 
+export const ReadinessThresholdsSchema = z.strictObject({
+  minSharpe: rangeSetting('minimum backtest Sharpe', -5, 10),
+  maxDrawdown: pctSetting('maximum backtest drawdown', 1),
+  minWinRate: rangeSetting('minimum win rate', 0, 1),
+  maxWinRate: rangeSetting('maximum win rate', 0, 1),
+  minTrades: rangeSetting('minimum number of trades', 1, 100_000, true),
+  minPositiveWindowShare: rangeSetting('share of walk-forward windows with a positive Sharpe', 0, 1),
+});
+
 export const SettingsSchema = z.strictObject({
   risk: RiskSettingsSchema,
+  readiness: ReadinessThresholdsSchema,
   strategy: StrategySettingsSchema,
   approvalTimeoutSec: rangeSetting('approval timeout (s)', 5, 3600, true),
   flattenOnStop: z.boolean(),
@@ -127,6 +138,7 @@ export const SettingsSchema = z.strictObject({
 
 export const SettingsPatchSchema = z.strictObject({
   risk: RiskSettingsSchema.partial().optional(),
+  readiness: ReadinessThresholdsSchema.partial().optional(),
   strategy: StrategySettingsSchema.omit({ id: true }).partial().strict().optional(),
   approvalTimeoutSec: SettingsSchema.shape.approvalTimeoutSec.optional(),
   flattenOnStop: z.boolean().optional(),
@@ -224,8 +236,11 @@ export const engineRequestSchemas = {
   'readiness:get': z.strictObject({}),
 } as const;
 
-/** Every request: the engine's, and the strategy lab's (served by the host's lab service). */
-export const requestSchemas = { ...engineRequestSchemas, ...labRequestSchemas } as const;
+/**
+ * Every request: the engine's, the strategy lab's (served by the host's lab service) and the broker
+ * connection's (served by the host's broker settings, electron/secrets).
+ */
+export const requestSchemas = { ...engineRequestSchemas, ...labRequestSchemas, ...brokerRequestSchemas } as const;
 
 export type Channel = keyof typeof requestSchemas;
 export type EngineChannel = keyof typeof engineRequestSchemas;
@@ -233,6 +248,11 @@ export type LabChannel = keyof typeof labRequestSchemas;
 
 export function isLabChannel(x: unknown): x is LabChannel {
   return typeof x === 'string' && Object.prototype.hasOwnProperty.call(labRequestSchemas, x);
+}
+export type BrokerChannel = keyof typeof brokerRequestSchemas;
+
+export function isBrokerChannel(x: unknown): x is BrokerChannel {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(brokerRequestSchemas, x);
 }
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 
@@ -245,7 +265,7 @@ export type RequestInput<C extends Channel> = z.input<(typeof requestSchemas)[C]
 /** What the engine receives after validation (defaults filled). */
 export type RequestPayload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
 
-export interface ResultTypes extends LabResultTypes {
+export interface ResultTypes extends LabResultTypes, BrokerResultTypes {
   'app:snapshot': Snapshot;
   'bars:history': BarsHistory;
   'orders:approve': OrderRecord;

@@ -248,7 +248,6 @@ export const labRequestSchemas = {
 // ---------- results ----------
 
 export type LabRunKind = 'backtest' | 'walk-forward' | 'sweep';
-export const LAB_RUN_KINDS: readonly LabRunKind[] = ['backtest', 'walk-forward', 'sweep'];
 
 export interface LabStrategyInfo {
   id: string;

@@ -299,8 +299,19 @@ export interface StrategySettings {
   symbols: string[];
 }
 
+/** What the lab evidence must show for the readiness checklist (issue 5). */
+export interface ReadinessThresholds {
+  minSharpe: number;
+  maxDrawdown: number;
+  minWinRate: number;
+  maxWinRate: number;
+  minTrades: number;
+  minPositiveWindowShare: number;
+}
+
 export interface Settings {
   risk: RiskSettings;
+  readiness: ReadinessThresholds;
   strategy: StrategySettings;
   approvalTimeoutSec: number;
   /** the emergency stop also closes every position */

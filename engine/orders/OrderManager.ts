@@ -35,7 +35,14 @@ function rank(s: OrderStatus): number {
 export type SubmitResult = { ok: true; order: OrderRecord } | { ok: false; error: ApiError };
 
 export class OrderManager {
-  constructor(private readonly ctx: EngineContext) {}
+  /**
+   * @param gate refuses an intent before anything is journaled (the readiness gate of a live
+   *   account); the emergency stop's own orders are never gated
+   */
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly gate: (intent: OrderIntent) => ApiError | null = () => null,
+  ) {}
 
   /** Journal, then send. Resolves once the broker answered (or the answer is known to be lost). */
   async submit(intent: OrderIntent): Promise<SubmitResult> {
@@ -43,6 +50,8 @@ export class OrderManager {
     if (ctx.state.tradingState.state === 'halted' && intent.origin !== 'killswitch') {
       return { ok: false, error: { code: 'halted', message: 'trading is halted by the emergency stop; re-arm it before placing orders' } };
     }
+    const refused = intent.origin === 'killswitch' ? null : this.gate(intent);
+    if (refused) return { ok: false, error: refused };
     const now = ctx.clock.now();
     const clientOrderId = clientOrderIdFor(intent.intentKey);
     const record: OrderRecord = {

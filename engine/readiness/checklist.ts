@@ -2,11 +2,15 @@
 // On the built-in simulator nothing is gated; the list is shown for practice.
 import type { ReadinessItem } from '../domain/types';
 import type { EngineState } from '../context';
-import type { BrokerStatus } from '../domain/types';
+import type { BrokerEnvironment, BrokerStatus } from '../domain/types';
+import { assertNever } from '../util/assert';
+import { evidenceItems, type LabEvidence } from './evidence';
 import { TIMEFRAME_MS, type Timeframe } from '../domain/types';
 
 export interface ReadinessInputs {
   state: EngineState;
+  /** the latest lab evidence of the enabled strategy (null when none was loaded) */
+  evidence: LabEvidence | null;
   broker: BrokerStatus;
   now: number;
   /** wall-clock interval between live bars (simulator speed) */
@@ -19,7 +23,7 @@ export const DRILL_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 const ago = (ms: number) => (ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 
-export function computeReadiness({ state, broker, now, expectedBarIntervalMs, timeframe }: ReadinessInputs): ReadinessItem[] {
+export function computeReadiness({ state, evidence, broker, now, expectedBarIntervalMs, timeframe }: ReadinessInputs): ReadinessItem[] {
   const items: ReadinessItem[] = [];
   items.push({
     id: 'broker_connected',
@@ -77,5 +81,32 @@ export function computeReadiness({ state, broker, now, expectedBarIntervalMs, ti
       : 'no emergency-stop drill has been run on this account',
     fix: drill && drill.status === 'confirmed' && drillFresh ? '' : 'Run "Test emergency stop" (simulator or paper): it runs the whole stop sequence, records it and re-arms.',
   });
+  const st = state.settings.strategy;
+  items.push(...evidenceItems(evidence, state.settings.readiness, { id: st.id, params: { fast: st.fast, slow: st.slow } }));
   return items;
+}
+
+/** Items that must pass before autonomous mode on a paper account: the safety ones. */
+export const PAPER_AUTONOMY_ITEMS = ['broker_connected', 'reconciliation_clean', 'risk_limits_set', 'emergency_stop_tested'] as const;
+
+/**
+ * What the checklist gates: on the built-in simulator nothing (the list is for practice); on a
+ * paper account autonomous mode needs the safety items; on a live account trading at all, and
+ * autonomous mode, need every item. Returns the blocking items (empty when allowed).
+ */
+export function blockingItems(items: ReadinessItem[], environment: BrokerEnvironment, purpose: 'autonomous' | 'trade'): ReadinessItem[] {
+  switch (environment) {
+    case 'simulated':
+      return [];
+    case 'paper':
+      return purpose === 'autonomous' ? items.filter((i) => (PAPER_AUTONOMY_ITEMS as readonly string[]).includes(i.id) && i.status !== 'pass') : [];
+    case 'live':
+      return items.filter((i) => i.status !== 'pass');
+    default:
+      return assertNever(environment, 'broker environment');
+  }
+}
+
+export function describeBlocking(items: ReadinessItem[]): string {
+  return items.map((i) => `${i.label}: ${i.status} (${i.fix || i.evidence})`).join('; ');
 }

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RISK } from '../../../engine/defaults';
+import { DEFAULT_RISK, defaultSettings } from '../../../engine/defaults';
 import type { AccountState, Approval, Fill, OrderRecord, Position, Settings, StopReport, TradingStateRecord } from '../../../engine/domain/types';
 
 /** A fresh temp dir per test; removed by the returned cleanup. */
@@ -68,6 +68,7 @@ export function sampleAccount(over: Partial<AccountState> = {}): AccountState {
 export function sampleSettings(): Settings {
   return {
     risk: { ...DEFAULT_RISK },
+    readiness: defaultSettings([]).readiness,
     strategy: { id: 'sma-cross', fast: 10, slow: 30, symbols: ['AAPL', 'MSFT'] },
     approvalTimeoutSec: 60,
     flattenOnStop: true,

@@ -171,3 +171,13 @@ describe('settings validation names the limit', () => {
     expect(!r.ok && r.error.message).toMatch(message);
   });
 });
+
+describe('readiness gating', () => {
+  it('on the simulator nothing is gated, and the checklist includes the lab evidence items', async () => {
+    h = await makeHarness();
+    const ids = h.engine.readiness().map((i) => i.id);
+    expect(ids.length).toBeGreaterThan(8);
+    expect(h.engine.readiness().filter((i) => i.status === 'fail').length).toBeGreaterThan(0); // no backtest saved yet
+    expect((await h.engine.dispatch('supervisor:set_mode', { mode: 'autonomous' })).ok).toBe(true);
+  });
+});

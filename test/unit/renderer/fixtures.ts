@@ -1,6 +1,6 @@
 // Plain domain objects for renderer tests.
 import type { Snapshot } from '../../../engine/api/contract';
-import { DEFAULT_RISK } from '../../../engine/defaults';
+import { DEFAULT_RISK, defaultSettings } from '../../../engine/defaults';
 import type { Approval, Bar, OrderRecord, PositionView, Settings, StopReport } from '../../../engine/domain/types';
 
 export const T0 = Date.UTC(2026, 0, 5, 14, 30);
@@ -77,6 +77,7 @@ export function approval(over: Partial<Approval> = {}): Approval {
 
 export const settings: Settings = {
   risk: { ...DEFAULT_RISK },
+    readiness: defaultSettings([]).readiness,
   strategy: { id: 'sma-cross', fast: 10, slow: 20, symbols: ['MSFT', 'AAPL'] },
   approvalTimeoutSec: 60,
   flattenOnStop: false,

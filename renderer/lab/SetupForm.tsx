@@ -1,0 +1,352 @@
+// What to test and how: the data, the kind of run, the strategy and its parameters (inputs built
+// from the catalogue's ParamSpec, checked inline), the costs and sizing, then Run.
+import { useState, type ReactNode } from 'react';
+import type { LabCatalogue, LabRunKind, ParamSpec } from '../../engine/api/lab';
+import { assertNever } from '../assertNever';
+import { runBacktest, runSweep, runWalkForward } from './actions';
+import { buildRequest, patchDraft, strategyDraft, useLabFormStore, type BuiltRequest, type CostsDraft, type LabFormDraft, type Objective, type SizingDraft } from './formDraft';
+import { ImportCsv } from './ImportCsv';
+import { paramProblem } from './paramForm';
+import { RunProgress } from './RunProgress';
+import { useLabStore } from './store';
+
+const MODES: { id: LabRunKind; label: string }[] = [
+  { id: 'backtest', label: 'Backtest' },
+  { id: 'walk-forward', label: 'Walk-forward' },
+  { id: 'sweep', label: 'Sweep' },
+];
+
+const OBJECTIVES: { id: Objective; label: string }[] = [
+  { id: 'sharpe', label: 'Sharpe' },
+  { id: 'sortino', label: 'Sortino' },
+  { id: 'calmar', label: 'Calmar' },
+  { id: 'totalReturn', label: 'Total return' },
+];
+
+function Field(props: { label: string; problem?: string | undefined; children: ReactNode; hint?: string }) {
+  return (
+    <label className={props.problem ? 'has-problem' : undefined}>
+      {props.label}
+      {props.children}
+      {props.hint && !props.problem && <span className="field-hint">{props.hint}</span>}
+      {props.problem && <span className="field-problem">{props.problem}</span>}
+    </label>
+  );
+}
+
+function DataPicker(props: { draft: LabFormDraft; problem: string | undefined }) {
+  const datasets = useLabStore((s) => s.datasets);
+  const [importing, setImporting] = useState(false);
+  const sim = datasets.filter((d) => d.source === 'sim');
+  const csv = datasets.filter((d) => d.source === 'csv');
+  const label = (d: (typeof datasets)[number]) => `${d.name} · ${d.bars.toLocaleString('en-US')} bars`;
+  return (
+    <fieldset>
+      <legend>Data</legend>
+      <Field label="Dataset" problem={props.problem}>
+        <select aria-label="Dataset" data-testid="lab-dataset" value={props.draft.dataset} onChange={(e) => patchDraft({ dataset: e.target.value })}>
+          {datasets.length === 0 && <option value="">No data yet</option>}
+          {sim.length > 0 && (
+            <optgroup label="Simulator (cached bars)">
+              {sim.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {label(d)}
+                </option>
+              ))}
+            </optgroup>
+          )}
+          {csv.length > 0 && (
+            <optgroup label="Imported CSV">
+              {csv.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {label(d)}
+                </option>
+              ))}
+            </optgroup>
+          )}
+        </select>
+      </Field>
+      <button type="button" className="btn btn-small" onClick={() => setImporting(!importing)} aria-expanded={importing}>
+        {importing ? 'Close import' : 'Import CSV…'}
+      </button>
+      {importing && <ImportCsv />}
+    </fieldset>
+  );
+}
+
+function ParamInputs(props: { specs: readonly ParamSpec[]; draft: LabFormDraft; problems: Record<string, string> }) {
+  const { draft } = props;
+  const gridMode = draft.mode !== 'backtest';
+  return (
+    <div className="lab-params">
+      {props.specs.map((s) => {
+        const swept = gridMode && draft.grid[s.name]?.on === true;
+        const g = draft.grid[s.name];
+        const setGrid = (patch: Partial<NonNullable<typeof g>>) => g && patchDraft({ grid: { ...draft.grid, [s.name]: { ...g, ...patch } } });
+        return (
+          <div key={s.name} className="lab-param" data-testid={`lab-param-${s.name}`}>
+            {!swept && (
+              <Field label={s.label} problem={props.problems[`param.${s.name}`]} hint={`${s.min} – ${s.max}, default ${s.default}`}>
+                <input
+                  inputMode="decimal"
+                  aria-label={s.label}
+                  value={draft.params[s.name] ?? ''}
+                  aria-invalid={paramProblem(s, draft.params[s.name] ?? '') !== null}
+                  onChange={(e) => patchDraft({ params: { ...draft.params, [s.name]: e.target.value } })}
+                />
+              </Field>
+            )}
+            {gridMode && g && (
+              <div className="lab-grid-row">
+                <label className="check">
+                  <input type="checkbox" checked={g.on} onChange={(e) => setGrid({ on: e.target.checked })} /> {swept ? `${s.label}: sweep` : 'sweep'}
+                </label>
+                {swept && (
+                  <>
+                    <input aria-label={`${s.name} from`} value={g.from} onChange={(e) => setGrid({ from: e.target.value })} />
+                    <span className="muted">to</span>
+                    <input aria-label={`${s.name} to`} value={g.to} onChange={(e) => setGrid({ to: e.target.value })} />
+                    <span className="muted">step</span>
+                    <input aria-label={`${s.name} step`} value={g.step} onChange={(e) => setGrid({ step: e.target.value })} />
+                  </>
+                )}
+                {props.problems[`grid.${s.name}`] && <span className="field-problem">{props.problems[`grid.${s.name}`]}</span>}
+              </div>
+            )}
+          </div>
+        );
+      })}
+      {props.problems.grid && <p className="field-problem">{props.problems.grid}</p>}
+    </div>
+  );
+}
+
+function StrategyFields(props: { catalogue: LabCatalogue; draft: LabFormDraft; problems: Record<string, string> }) {
+  const { catalogue, draft } = props;
+  const def = catalogue.strategies.find((s) => s.id === draft.strategyId);
+  return (
+    <fieldset>
+      <legend>Strategy</legend>
+      <Field label="Strategy" problem={props.problems.strategy}>
+        <select
+          aria-label="Strategy"
+          value={draft.strategyId}
+          onChange={(e) => {
+            const next = catalogue.strategies.find((s) => s.id === e.target.value);
+            if (next) patchDraft({ strategyId: next.id, ...strategyDraft(next.params) });
+          }}
+        >
+          {catalogue.strategies.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {def && <p className="field-hint">{def.description}</p>}
+      {def && <ParamInputs specs={def.params} draft={draft} problems={props.problems} />}
+      {draft.mode === 'backtest' && (
+        <div className="lab-regimes">
+          <span className="muted">Trade only in regimes (none ticked: always)</span>
+          {catalogue.regimes.map((r) => (
+            <label key={r} className="check">
+              <input
+                type="checkbox"
+                checked={draft.regimes.includes(r)}
+                onChange={(e) => patchDraft({ regimes: e.target.checked ? [...draft.regimes, r] : draft.regimes.filter((x) => x !== r) })}
+              />{' '}
+              {r}
+            </label>
+          ))}
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+function WalkForwardFields(props: { draft: LabFormDraft; problems: Record<string, string> }) {
+  const { draft, problems } = props;
+  return (
+    <fieldset>
+      <legend>Windows</legend>
+      <Field label="Train (bars)" problem={problems.trainBars}>
+        <input inputMode="numeric" value={draft.trainBars} onChange={(e) => patchDraft({ trainBars: e.target.value })} />
+      </Field>
+      <Field label="Test (bars)" problem={problems.testBars}>
+        <input inputMode="numeric" value={draft.testBars} onChange={(e) => patchDraft({ testBars: e.target.value })} />
+      </Field>
+      <Field label="Step (bars)" problem={problems.stepBars} hint="empty: the test length">
+        <input inputMode="numeric" value={draft.stepBars} onChange={(e) => patchDraft({ stepBars: e.target.value })} />
+      </Field>
+      <label className="check">
+        <input type="checkbox" checked={draft.anchored} onChange={(e) => patchDraft({ anchored: e.target.checked })} /> Anchored (train from the first bar)
+      </label>
+    </fieldset>
+  );
+}
+
+function CostsFields(props: { draft: LabFormDraft; problems: Record<string, string> }) {
+  const { draft, problems } = props;
+  const c = draft.costs;
+  const set = (patch: Partial<CostsDraft>) => patchDraft({ costs: { ...c, ...patch } });
+  return (
+    <fieldset>
+      <legend>Costs</legend>
+      <Field label="Commission (% of notional)" problem={problems.commissionPct}>
+        <input inputMode="decimal" value={c.commissionPct} onChange={(e) => set({ commissionPct: e.target.value })} />
+      </Field>
+      <Field label="Per share ($)" problem={problems.perShare}>
+        <input inputMode="decimal" value={c.perShare} onChange={(e) => set({ perShare: e.target.value })} />
+      </Field>
+      <Field label="Per fill ($)" problem={problems.fixed}>
+        <input inputMode="decimal" value={c.fixed} onChange={(e) => set({ fixed: e.target.value })} />
+      </Field>
+      <Field label="Slippage">
+        <select aria-label="Slippage" value={c.slippage} onChange={(e) => set({ slippage: e.target.value as CostsDraft['slippage'] })}>
+          <option value="none">None</option>
+          <option value="bps">Basis points</option>
+          <option value="atr">Fraction of ATR</option>
+        </select>
+      </Field>
+      {c.slippage === 'bps' && (
+        <Field label="Slippage (bps)" problem={problems.bps}>
+          <input inputMode="decimal" value={c.bps} onChange={(e) => set({ bps: e.target.value })} />
+        </Field>
+      )}
+      {c.slippage === 'atr' && (
+        <Field label="Slippage (x ATR)" problem={problems.atrFraction}>
+          <input inputMode="decimal" value={c.atrFraction} onChange={(e) => set({ atrFraction: e.target.value })} />
+        </Field>
+      )}
+    </fieldset>
+  );
+}
+
+function SizingFields(props: { draft: LabFormDraft; problems: Record<string, string> }) {
+  const { draft, problems } = props;
+  const z = draft.sizing;
+  const set = (patch: Partial<SizingDraft>) => patchDraft({ sizing: { ...z, ...patch } });
+  return (
+    <fieldset>
+      <legend>Money</legend>
+      <Field label="Starting cash ($)" problem={problems.cash}>
+        <input inputMode="decimal" value={draft.cash} onChange={(e) => patchDraft({ cash: e.target.value })} />
+      </Field>
+      <Field label="Sizing">
+        <select aria-label="Sizing" value={z.kind} onChange={(e) => set({ kind: e.target.value as SizingDraft['kind'] })}>
+          <option value="all-in">All in</option>
+          <option value="fixed-fraction">Fixed fraction of equity</option>
+          <option value="risk">Risk-based (ATR stop)</option>
+        </select>
+      </Field>
+      {z.kind === 'fixed-fraction' && (
+        <Field label="Position (% of equity)" problem={problems.fractionPct}>
+          <input inputMode="decimal" value={z.fractionPct} onChange={(e) => set({ fractionPct: e.target.value })} />
+        </Field>
+      )}
+      {z.kind === 'risk' && (
+        <>
+          <Field label="Risk per trade (% of equity)" problem={problems.riskPct}>
+            <input inputMode="decimal" value={z.riskPct} onChange={(e) => set({ riskPct: e.target.value })} />
+          </Field>
+          <Field label="Stop (x ATR)" problem={problems.stopAtr}>
+            <input inputMode="decimal" value={z.stopAtr} onChange={(e) => set({ stopAtr: e.target.value })} />
+          </Field>
+        </>
+      )}
+      <label className="check">
+        <input type="checkbox" checked={draft.allowShort} onChange={(e) => patchDraft({ allowShort: e.target.checked })} /> Allow short
+      </label>
+    </fieldset>
+  );
+}
+
+async function send(request: BuiltRequest) {
+  switch (request.kind) {
+    case 'backtest':
+      return runBacktest(request.input);
+    case 'walk-forward':
+      return runWalkForward(request.input);
+    case 'sweep':
+      return runSweep(request.input);
+    default:
+      return assertNever(request);
+  }
+}
+
+export function SetupForm() {
+  const draft = useLabFormStore((s) => s.draft);
+  const catalogue = useLabStore((s) => s.catalogue);
+  const running = useLabStore((s) => s.runs[draft.mode]);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  if (!catalogue) return <p className="empty">Loading the strategy catalogue…</p>;
+  const specs = catalogue.strategies.find((s) => s.id === draft.strategyId)?.params ?? [];
+  const built = buildRequest(draft, specs);
+  const problems = built.ok ? {} : built.problems;
+
+  async function run(): Promise<void> {
+    if (!built.ok) return;
+    setSending(true);
+    setRefusal(null);
+    const r = await send(built.request);
+    setSending(false);
+    if (!r.ok) setRefusal(r.error.message);
+  }
+
+  return (
+    <div className="lab-setup">
+      <div className="lab-modes" role="tablist" aria-label="Run kind">
+        {MODES.map((m) => (
+          <button
+            key={m.id}
+            type="button"
+            role="tab"
+            aria-selected={draft.mode === m.id}
+            className={`tab ${draft.mode === m.id ? 'tab-on' : ''}`}
+            onClick={() => {
+              patchDraft({ mode: m.id });
+              setRefusal(null);
+            }}
+          >
+            {m.label}
+          </button>
+        ))}
+      </div>
+      <DataPicker draft={draft} problem={problems.dataset} />
+      <StrategyFields catalogue={catalogue} draft={draft} problems={problems} />
+      {draft.mode === 'walk-forward' && <WalkForwardFields draft={draft} problems={problems} />}
+      <CostsFields draft={draft} problems={problems} />
+      <SizingFields draft={draft} problems={problems} />
+      <fieldset>
+        <legend>Run</legend>
+        {draft.mode !== 'backtest' && (
+          <Field label={draft.mode === 'sweep' ? 'Rank by' : 'Choose parameters by (train windows)'}>
+            <select aria-label="Objective" value={draft.objective} onChange={(e) => patchDraft({ objective: e.target.value as Objective })}>
+              {OBJECTIVES.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
+        <Field label="Name (optional)">
+          <input value={draft.name} onChange={(e) => patchDraft({ name: e.target.value })} placeholder="from the strategy and data" maxLength={80} />
+        </Field>
+        <div className="lab-run-row">
+          <button type="button" className="btn btn-primary" data-testid="lab-run" disabled={!built.ok || sending || running !== null} onClick={() => void run()}>
+            {running ? 'Running…' : `Run ${MODES.find((m) => m.id === draft.mode)?.label.toLowerCase()}`}
+            {built.ok && built.request.kind === 'sweep' ? ` (${built.request.points} points)` : ''}
+          </button>
+        </div>
+        {refusal && (
+          <p className="inline-error" role="alert" data-testid="lab-refusal">
+            {refusal}
+          </p>
+        )}
+        <RunProgress kind={draft.mode} />
+      </fieldset>
+    </div>
+  );
+}
