@@ -183,7 +183,11 @@ export const HEADLESS_USAGE = `usage: npm run headless -- [--port P] [--data-dir
                               [--sim-seed N] [--sim-speed X] [--broker sim|alpaca]
                               [--host 127.0.0.1] [--allow-remote]
   --port 0 (default) picks a free port; without --token a random one is made.
-  Data is kept in ~/.trading-supervisor unless --data-dir is given.`;
+  Data is kept in ~/.trading-supervisor unless --data-dir is given.
+  --broker alpaca trades on Alpaca: keys from APCA_API_KEY_ID and APCA_API_SECRET_KEY, or from
+  DATA_DIR/alpaca-keys.json (mode 600; ALPACA_KEYS_FILE names another); ALPACA_PAPER=true (default),
+  ALPACA_SYMBOLS=AAPL,BTC/USD; ALPACA_API_BASE_URL, ALPACA_DATA_BASE_URL, ALPACA_STREAM_URL and
+  ALPACA_DATA_STREAM_URL point it at another server (npm run emulator prints them).`;
 
 export type CliCommand =
   | { command: 'status'; dataDir: string; json: boolean }

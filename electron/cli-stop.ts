@@ -15,7 +15,8 @@ import type { StopReport, StopStep } from '../engine/domain/types';
 import { CONTROL_HEALTH_PATH, CONTROL_HOST, CONTROL_STOP_PATH } from './control-server';
 import { errorMessage, type HostLog } from './hosted-engine';
 import { DataDirLockedError, inspectLock, lockPathFor, UNREADABLE_GRACE_MS, type LockInfo, type LockState } from './runtime-lock';
-import { RuntimeStartError, startRuntime, type SimRuntime } from './runtime';
+import { RuntimeStartError, startRuntime, type Runtime } from './runtime';
+import { readBrokerInUse } from './secrets/connectionSettings';
 
 export interface StopCommand {
   dataDir: string;
@@ -282,9 +283,11 @@ async function stopHere(cmd: StopCommand, io: CliIo): Promise<number> {
   const log: HostLog = (level, message) => {
     if (level !== 'info') io.err(`cli: ${level}: ${message}\n`);
   };
-  let runtime: SimRuntime;
+  let runtime: Runtime;
   try {
-    runtime = await startRuntime({ dataDir: cmd.dataDir, broker: 'sim', host: 'cli', log });
+    // the broker this data directory trades with (keys for Alpaca come from the environment or the keys file)
+    const broker = readBrokerInUse(cmd.dataDir)?.broker ?? 'sim';
+    runtime = await startRuntime({ dataDir: cmd.dataDir, broker, host: 'cli', log });
   } catch (e) {
     if (e instanceof RuntimeStartError && e.cause instanceof DataDirLockedError) {
       io.err(`cli: an app started on ${cmd.dataDir} while the CLI prepared the stop; run the command again to reach it. (${e.message})\n`);

@@ -1,21 +1,33 @@
 // The composition root both hosts share (Electron main and the headless host): open the store,
 // build the broker and market data adapters, start the engine (which restores and reconciles
-// before any strategy acts), then run the housekeeping timer and the simulator feed.
+// before any strategy acts), then run the housekeeping timer and the simulator feed (or, with
+// --broker alpaca, Alpaca's live bars: electron/alpaca-runtime.ts).
 // One runtime per data directory: the directory's lock is taken before the store is opened and
 // released after it is closed (electron/runtime-lock.ts).
 import { mkdirSync } from 'node:fs';
-import type { EngineEvent, Result } from '../engine/api/contract';
+import { isBrokerChannel, isLabChannel, type EngineEvent, type Result } from '../engine/api/contract';
 import { Engine } from '../engine/Engine';
+import type { AlpacaBroker, AlpacaMarketData } from '../engine/adapters/alpaca';
 import type { Bar } from '../engine/domain/types';
-import { systemClock, type Clock } from '../engine/ports';
+import { TIMEFRAME_MS } from '../engine/domain/types';
+import type { KillSwitchOptions } from '../engine/killswitch/KillSwitch';
+import { systemClock, type Broker, type Clock } from '../engine/ports';
 import { DEFAULT_SIM_SYMBOLS, syntheticSymbols } from '../engine/sim/instruments';
 import { SimBroker } from '../engine/sim/SimBroker';
 import { SimMarket } from '../engine/sim/SimMarket';
 import { StoreOpenError } from '../db/errors';
 import { SqliteSimLedger } from '../db/simLedger';
 import { SqliteStore } from '../db/SqliteStore';
+import { WalCheckpointer } from '../db/checkpointer';
+import { openAlpacaSession, resolveAlpacaConfig, type AlpacaTuning, type EnvLike } from './alpaca-runtime';
 import { startControlServer, type ControlServer } from './control-server';
+import { LabService } from './lab/LabService';
 import { acquireRuntimeLock, DataDirLockedError, lockPathFor, type RuntimeHost, type RuntimeLock } from './runtime-lock';
+import { BrokerSettingsService } from './secrets/brokerSettings';
+import { recordBrokerInUse } from './secrets/connectionSettings';
+import { FileSecretStore } from './secrets/fileSecretStore';
+import { Redactor, redactingLog } from './secrets/redact';
+import type { SecretStore } from './secrets/types';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -38,6 +50,18 @@ export interface RuntimeOptions {
    * lock, so `cli stop` can reach this process. Hosts turn it on; tests and one-shot commands do not.
    */
   controlEndpoint?: boolean;
+  /** Alpaca settings (APCA_*, ALPACA_*); default process.env. Read here, in electron/, never in engine/. */
+  env?: EnvLike;
+  /**
+   * Where saved Alpaca keys live: the app passes Electron's safeStorage store; default a private
+   * keys file (ALPACA_KEYS_FILE, or alpaca-keys.json in the data directory). Built on first use.
+   */
+  secrets?: () => SecretStore;
+  /** Alpaca client tuning (tests shorten timeouts and the rate-limit window) */
+  alpaca?: AlpacaTuning;
+  /** test seam: what the engine is given instead of the Alpaca adapter itself (crash hooks) */
+  wrapBroker?: (b: Broker) => Broker;
+  killSwitch?: KillSwitchOptions;
 }
 
 export interface Runtime {
@@ -64,13 +88,41 @@ export interface SimRuntime extends Runtime {
   readonly broker: SimBroker;
   readonly store: SqliteStore;
   readonly ledger: SqliteSimLedger;
+  /** the strategy lab: serves the `lab:*` channels, its runs on worker threads */
+  readonly lab: LabService;
 }
 
-export async function startRuntime(opts: RuntimeOptions): Promise<SimRuntime> {
-  if (opts.broker !== 'sim') {
-    throw new RuntimeStartError(`broker "${opts.broker}" is not available in this build yet; start with --broker sim (the built-in simulator)`);
-  }
-  const log = opts.log ?? (() => undefined);
+/** The runtime on Alpaca, plus handles that tests and benchmarks use. */
+export interface AlpacaRuntime extends Runtime {
+  readonly engine: Engine;
+  /** what the engine trades through (the adapter, or a test's wrapper around it) */
+  readonly broker: Broker;
+  readonly alpaca: AlpacaBroker;
+  readonly market: AlpacaMarketData;
+  readonly store: SqliteStore;
+  readonly lab: LabService;
+  readonly brokerSettings: BrokerSettingsService;
+}
+
+type Logger = NonNullable<RuntimeOptions['log']>;
+
+/** The `broker:*` channels are the host's (keys never pass through the engine): route them first. */
+function serveBrokerChannels<R extends Runtime>(rt: R, settings: BrokerSettingsService): R {
+  const inner = rt.dispatch;
+  return Object.assign(rt, {
+    dispatch: (channel: unknown, payload: unknown) => (isBrokerChannel(channel) ? settings.dispatch(channel, payload) : inner(channel, payload)),
+  });
+}
+
+export function startRuntime(opts: RuntimeOptions & { broker: 'sim' }): Promise<SimRuntime>;
+export function startRuntime(opts: RuntimeOptions & { broker: 'alpaca' }): Promise<AlpacaRuntime>;
+export function startRuntime(opts: RuntimeOptions): Promise<SimRuntime | AlpacaRuntime>;
+export async function startRuntime(opts: RuntimeOptions): Promise<SimRuntime | AlpacaRuntime> {
+  // every log line passes the redactor, which learns each key as it is read or saved
+  const redactor = new Redactor();
+  const log = redactingLog(opts.log ?? (() => undefined), redactor);
+  const env = opts.env ?? process.env;
+  const secrets = opts.secrets ?? (() => (env.ALPACA_KEYS_FILE?.trim() ? new FileSecretStore(env.ALPACA_KEYS_FILE.trim()) : FileSecretStore.inDataDir(opts.dataDir)));
   const clock = opts.clock ?? systemClock;
   const seed = opts.simSeed ?? DEFAULT_SIM_SEED;
   const speed = opts.simSpeed ?? DEFAULT_SIM_SPEED;
@@ -92,8 +144,21 @@ export async function startRuntime(opts: RuntimeOptions): Promise<SimRuntime> {
       { cause: e },
     );
   }
+  let active: { broker: 'sim' | 'alpaca'; environment: 'simulated' | 'paper' | 'live' } = { broker: opts.broker, environment: opts.broker === 'sim' ? 'simulated' : 'paper' };
+  const brokerSettings = new BrokerSettingsService({ dataDir: opts.dataDir, env, secrets, active: () => active, redactor, log });
   try {
-    return await startLocked(opts, lock, { log, clock, seed, speed });
+    const rt =
+      opts.broker === 'alpaca'
+        ? await startAlpacaLocked(opts, lock, { log, clock, env, secrets, redactor, brokerSettings })
+        : await startLocked(opts, lock, { log, clock, seed, speed });
+    active = { broker: opts.broker, environment: rt.engine.snapshot().broker.environment };
+    // so that `cli stop` with no app running stops at the broker this directory trades with
+    try {
+      recordBrokerInUse(opts.dataDir, { broker: opts.broker, environment: active.environment, startedAt: clock.now() });
+    } catch (e) {
+      log('warn', `could not record the broker in use in ${opts.dataDir}: ${(e as Error).message}`);
+    }
+    return serveBrokerChannels(rt, brokerSettings);
   } catch (e) {
     lock.release();
     throw e;
@@ -121,6 +186,16 @@ async function startLocked(
     throw e;
   }
 
+  // checkpoints off the engine thread (db/checkpointer.ts); without the thread, SQLite's own remain
+  let checkpointer: WalCheckpointer | null = null;
+  try {
+    checkpointer = WalCheckpointer.start([store.file, ledger.file], { nativeBinding: opts.nativeBinding, log });
+    store.disableAutoCheckpoint();
+    ledger.disableAutoCheckpoint();
+  } catch (e) {
+    log('warn', `background WAL checkpoints unavailable (${(e as Error).message}); SQLite checkpoints inline`);
+  }
+
   const symbols = [...DEFAULT_SIM_SYMBOLS, ...syntheticSymbols(opts.simExtraSymbols ?? 0)];
   const saved = ledger.load();
   const restoredHistory = new Map<string, Bar[]>();
@@ -134,6 +209,7 @@ async function startLocked(
     engine = await Engine.start({ store, broker, market, clock, log, expectedBarIntervalMs: 1000 / speed });
   } catch (e) {
     await broker.close();
+    await checkpointer?.stop();
     ledger.close();
     store.close();
     throw e;
@@ -172,6 +248,17 @@ async function startLocked(
     }
   }
 
+  const lab = new LabService({
+    store,
+    cachedSymbols: () => market.instruments().map((i) => ({ symbol: i.symbol, timeframe: market.timeframe, qtyStep: i.qtyIncrement })),
+    clock,
+    log,
+  });
+  // the readiness checklist rests on the latest lab results: re-read them when they change
+  lab.subscribe((e) => {
+    if (e.name === 'lab:results_changed') engine.refreshEvidence();
+  });
+
   let closed = false;
   return {
     dataDir: opts.dataDir,
@@ -180,20 +267,177 @@ async function startLocked(
     broker,
     store,
     ledger,
-    dispatch: (channel, payload) => engine.dispatch(channel, payload),
-    subscribe: (listener) => engine.subscribe(listener),
+    lab,
+    dispatch: (channel, payload) => (isLabChannel(channel) ? lab.dispatch(channel, payload) : engine.dispatch(channel, payload)),
+    subscribe: (listener) => {
+      const fromEngine = engine.subscribe(listener);
+      const fromLab = lab.subscribe(listener);
+      return () => {
+        fromEngine();
+        fromLab();
+      };
+    },
     async shutdown() {
       if (closed) return;
       closed = true;
       await control?.close();
+      // the lab's workers stop before the store they save into closes
+      await lab.shutdown();
       clearInterval(housekeeping);
       market.stop();
       await engine.shutdown();
       ledger.saveCursors(market.cursors());
       await broker.close();
+      await checkpointer?.stop();
       ledger.close();
       store.close();
       // last: until the store is closed, no other process may open it
+      lock.release();
+      log('info', 'runtime stopped cleanly');
+    },
+  };
+}
+
+// ---------- Alpaca ----------
+
+/**
+ * The runtime on Alpaca: settings resolved (keys from the environment or the secret store; refused
+ * before anything is sent when they cannot work), the store opened, then the session connected
+ * (account, trade-updates stream, assets and history cached in the store) so that Engine.start
+ * recovers and reconciles against a live link before any strategy acts; live bars start last.
+ */
+async function startAlpacaLocked(
+  opts: RuntimeOptions,
+  lock: RuntimeLock,
+  deps: { log: Logger; clock: Clock; env: EnvLike; secrets: () => SecretStore; redactor: Redactor; brokerSettings: BrokerSettingsService },
+): Promise<AlpacaRuntime> {
+  const { log, clock, redactor, brokerSettings } = deps;
+  let secretStore: SecretStore;
+  try {
+    secretStore = deps.secrets();
+  } catch (e) {
+    throw new RuntimeStartError(`Alpaca: the saved keys cannot be opened: ${(e as Error).message}`);
+  }
+  const resolved = resolveAlpacaConfig({ env: deps.env, dataDir: opts.dataDir, secrets: secretStore });
+  if (!resolved.ok) throw new RuntimeStartError(`cannot start with --broker alpaca: ${resolved.message}`);
+  const { config, symbols } = resolved;
+  redactor.addKeys({ keyId: config.keyId, secret: config.secret });
+
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open(opts.dataDir, { nativeBinding: opts.nativeBinding });
+  } catch (e) {
+    if (e instanceof StoreOpenError) throw new RuntimeStartError(e.message);
+    throw e;
+  }
+  let checkpointer: WalCheckpointer | null = null;
+  try {
+    checkpointer = WalCheckpointer.start([store.file], { nativeBinding: opts.nativeBinding, log });
+    store.disableAutoCheckpoint();
+  } catch (e) {
+    log('warn', `background WAL checkpoints unavailable (${(e as Error).message}); SQLite checkpoints inline`);
+  }
+  const closeStore = async (): Promise<void> => {
+    await checkpointer?.stop();
+    store.close();
+  };
+
+  const opened = await openAlpacaSession({
+    config,
+    symbols,
+    cache: store,
+    clock,
+    log,
+    ...(opts.alpaca ? { tuning: opts.alpaca } : {}),
+    ...(opts.wrapBroker ? { wrapBroker: opts.wrapBroker } : {}),
+  });
+  if (!opened.ok) {
+    await closeStore();
+    throw new RuntimeStartError(opened.message);
+  }
+  const session = opened.session;
+  const { market } = session;
+  const stopMarketLog = market.onStatus((s) => log(s.connected ? 'info' : 'warn', `Alpaca market data: ${s.message}`));
+
+  let engine: Engine;
+  try {
+    engine = await Engine.start({
+      store,
+      broker: session.broker,
+      market,
+      clock,
+      log,
+      // Alpaca sends one bar per bar length of real time; the stale-data checks measure against that
+      expectedBarIntervalMs: TIMEFRAME_MS[market.timeframe],
+      ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
+    });
+  } catch (e) {
+    stopMarketLog();
+    await session.close();
+    await closeStore();
+    throw e;
+  }
+  market.start();
+  const housekeeping = setInterval(() => engine.tick(), opts.housekeepingMs ?? 250);
+  log(
+    session.environment === 'live' ? 'warn' : 'info',
+    `runtime started: data in ${opts.dataDir}, Alpaca ${session.environment === 'live' ? 'LIVE (real money)' : 'paper'}, ${market.instruments().length} symbols (${symbols.join(', ')})`,
+  );
+
+  let control: ControlServer | null = null;
+  if (opts.controlEndpoint) {
+    try {
+      control = await startControlServer({ engine, log });
+      lock.recordControl({ controlPort: control.port, controlToken: control.token });
+      log('info', `control endpoint on 127.0.0.1:${control.port} (for \`npm run cli -- stop\`)`);
+    } catch (e) {
+      await control?.close();
+      control = null;
+      log('error', `no control endpoint, so \`cli stop\` cannot reach this process: ${(e as Error).message}`);
+    }
+  }
+
+  const lab = new LabService({
+    store,
+    cachedSymbols: () => market.instruments().map((i) => ({ symbol: i.symbol, timeframe: market.timeframe, qtyStep: i.qtyIncrement })),
+    clock,
+    log,
+  });
+  // the readiness checklist rests on the latest lab results: re-read them when they change
+  lab.subscribe((e) => {
+    if (e.name === 'lab:results_changed') engine.refreshEvidence();
+  });
+
+  let closed = false;
+  return {
+    dataDir: opts.dataDir,
+    engine,
+    broker: session.broker,
+    alpaca: session.alpaca,
+    market,
+    store,
+    lab,
+    brokerSettings,
+    dispatch: (channel, payload) => (isLabChannel(channel) ? lab.dispatch(channel, payload) : engine.dispatch(channel, payload)),
+    subscribe: (listener) => {
+      const fromEngine = engine.subscribe(listener);
+      const fromLab = lab.subscribe(listener);
+      return () => {
+        fromEngine();
+        fromLab();
+      };
+    },
+    async shutdown() {
+      if (closed) return;
+      closed = true;
+      await control?.close();
+      await lab.shutdown();
+      clearInterval(housekeeping);
+      stopMarketLog();
+      market.stop();
+      await engine.shutdown();
+      await session.close();
+      await closeStore();
       lock.release();
       log('info', 'runtime stopped cleanly');
     },

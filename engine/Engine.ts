@@ -103,6 +103,7 @@ export class Engine {
       emit: (name, payload) => this.emit(name, payload),
       audit: (kind, message, data) => this.audit(kind, message, data),
       write: (fn, publish) => this.write(fn, publish),
+      flushWrites: () => this.commit(),
       alert: (level, kind, message) => this.alert(level, kind, message),
     };
     this.marketView = {

@@ -57,6 +57,11 @@ export interface EngineContext {
    * journal before a send) awaits it.
    */
   write(fn: () => void, publish?: () => void): Promise<void>;
+  /**
+   * Commit the turn's queued writes now. A write that must not overtake them (a fill, written
+   * at once for its idempotency answer) calls this first, so the journal keeps event order.
+   */
+  flushWrites(): void;
   /** raise an alert (audit record of kind 'alert', published; a desktop notification in the app) */
   alert(level: AlertLevel, kind: AlertKind, message: string): void;
   log: LogFn;

@@ -74,6 +74,8 @@ export class OrderManager {
       createdAt: now,
       updatedAt: now,
     };
+    // crypto trades around the clock: Alpaca refuses 'day' orders for it
+    if (ctx.state.instruments.get(intent.symbol)?.assetClass === 'crypto') record.tif = 'gtc';
     if (ctx.state.openOrders.has(clientOrderId)) {
       return { ok: false, error: { code: 'conflict', message: `this decision already produced order ${clientOrderId}; it is never sent twice` } };
     }
@@ -271,6 +273,8 @@ export class OrderManager {
     const avgFillPrice = ((order.avgFillPrice ?? 0) * order.filledQty + fill.price * fill.qty) / (order.filledQty + fill.qty);
     const status: OrderStatus = filledQty >= order.qty - 1e-9 ? 'filled' : rank(order.status) >= 3 ? order.status : 'partially_filled';
     const orderPatch = { clientOrderId: order.clientOrderId, status, filledQty, avgFillPrice, updatedAt: now };
+    // status changes queued earlier in this turn ('accepted') must reach the journal before the fill
+    ctx.flushWrites();
     if (!ctx.store.applyFill({ fill, order: orderPatch, position, account })) return false;
 
     ctx.state.positions = positions;

@@ -131,3 +131,25 @@ describe('an emergency stop pressed while an order is being journaled', () => {
     expect(h.store.listOrders('all', 10)[0]).toMatchObject({ status: 'unsent', statusReason: 'emergency stop pressed before it was sent' });
   });
 });
+
+describe('journal order of broker events arriving in one turn', () => {
+  it("an 'accepted' and a fill delivered together leave the journal at filled, never back at accepted", async () => {
+    let faulty: FaultyBroker | null = null;
+    h = await makeHarness({ wrapBroker: (b) => (faulty = new FaultyBroker(b)) });
+    // the broker's answer to the submit is slow (and in the end a refusal, so the simulator never fills it itself)
+    faulty!.delays.set('submitOrder', 30);
+    faulty!.fail('submitOrder', { kind: 'rejected', message: 'late answer' });
+    const sent = h.engine.orders.submit(intent('k-race', lastPrice(h, 'AAPL')));
+    await settle(1); // journaled: pending_submit
+    const id = clientOrderIdFor('k-race');
+    expect(h.store.getOrder(id)?.status).toBe('pending_submit');
+    const order = { brokerOrderId: 'b-1', clientOrderId: id, symbol: 'AAPL', side: 'buy' as const, type: 'market' as const, qty: 2, limitPrice: null, filledQty: 0, avgFillPrice: null };
+    // one socket read, two events, handled in the same turn
+    h.engine.orders.handleBrokerEvent({ type: 'order', order: { ...order, status: 'accepted' }, reason: null });
+    h.engine.orders.handleBrokerEvent({ type: 'fill', fill: { fillId: 'b-1-f1', clientOrderId: id, symbol: 'AAPL', side: 'buy', qty: 2, price: 100, commission: 0, time: 3 }, order: { ...order, status: 'filled', filledQty: 2, avgFillPrice: 100 } });
+    await sent;
+    await settle();
+    expect(h.store.getOrder(id)?.status).toBe('filled');
+    expect(h.engine.state.positions.get('AAPL')?.qty).toBe(2);
+  });
+});
