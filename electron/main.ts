@@ -11,6 +11,7 @@ import {
   ipcMain,
   Menu,
   protocol,
+  safeStorage,
   session,
   shell,
   Tray,
@@ -24,7 +25,9 @@ import { forwardEngineEvents, registerApiHandler } from './ipc';
 import { engageKillSwitch, registerKillShortcut, trayMenuTemplate } from './killswitch-controls';
 import { createQuitGate } from './lifecycle';
 import { nativeBindingFor } from './native-paths.mjs';
+import { startAlertNotifications } from './notifications';
 import { RuntimeStartError, startRuntime, type Runtime } from './runtime';
+import { SafeStorageSecretStore } from './secrets/safeStorageSecretStore';
 import {
   APP_SCHEME,
   denyAllPermissions,
@@ -86,6 +89,7 @@ function start(): void {
   let runtime: Runtime | null = null;
   let win: BrowserWindow | null = null;
   let tray: Tray | null = null;
+  let stopNotifications: (() => void) | null = null;
 
   const showWindow = (): void => {
     if (win === null || win.isDestroyed()) return;
@@ -102,6 +106,7 @@ function start(): void {
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
     globalShortcut.unregisterAll();
+    stopNotifications?.();
     tray?.destroy();
   });
   app.on(
@@ -131,6 +136,8 @@ function start(): void {
         ...(args.simSeed !== undefined ? { simSeed: args.simSeed } : {}),
         ...(args.simSpeed !== undefined ? { simSpeed: args.simSpeed } : {}),
         ...(nativeBinding !== undefined ? { nativeBinding } : {}),
+        // Alpaca keys saved from the app are encrypted with the OS keychain; touched only when keys are
+        secrets: () => SafeStorageSecretStore.inDataDir(dataDir, safeStorage),
         log,
       });
     } catch (e) {
@@ -151,6 +158,8 @@ function start(): void {
       log,
     });
     forwardEngineEvents(engine, () => (window.isDestroyed() ? null : window.webContents));
+    // alerts reach the user even while the window is hidden or minimised
+    stopNotifications = startAlertNotifications(engine, { log, onClick: showWindow });
 
     try {
       tray = new Tray(iconPath);

@@ -3,7 +3,9 @@
 import type { Channel, RequestInput, Result, ResultTypes, SettingsPatch } from '../engine/api/contract';
 import type { Settings, SupervisorMode } from '../engine/domain/types';
 import { api } from './api';
-import { useKillSwitchStore, applyStopReport } from './store/killswitch';
+import { useApprovalsStore } from './store/approvals';
+import { applyStopProgress, useKillSwitchStore } from './store/killswitch';
+import { useReadinessStore } from './store/readiness';
 import { useOrdersStore, upsertOrder } from './store/orders';
 import { useSettingsStore } from './store/settings';
 import { useSupervisorStore } from './store/supervisor';
@@ -23,14 +25,38 @@ async function command<C extends Channel>(
 
 export type StopSource = 'ui' | 'shortcut';
 
-export async function engageEmergencyStop(source: StopSource): Promise<void> {
-  const flatten = useSettingsStore.getState().settings?.flattenOnStop;
+/**
+ * Engage the emergency stop. `flatten` true is the "Emergency stop + flatten" button; otherwise
+ * the "Flatten on stop" setting decides (the engine falls back to it when nothing is sent).
+ */
+export async function engageEmergencyStop(source: StopSource, flatten?: true): Promise<void> {
+  const armed = flatten ?? useSettingsStore.getState().settings?.flattenOnStop;
   const result = await command(
     'killswitch:engage',
-    flatten === undefined ? { source } : { source, flatten },
+    armed === undefined ? { source } : { source, flatten: armed },
     'Emergency stop failed',
   );
-  if (result.ok) useKillSwitchStore.setState((s) => ({ lastStop: applyStopReport(s.lastStop, result.value) }));
+  if (result.ok) useKillSwitchStore.setState((s) => applyStopProgress(s, result.value));
+}
+
+/**
+ * "Test emergency stop": the engine runs the whole stop sequence, records it and re-arms when it
+ * passed. Returned for the panel to show a refusal inline. The checklist is read again after it,
+ * since its drill item depends on the result.
+ */
+export async function runDrill(): Promise<Result<ResultTypes['killswitch:drill']>> {
+  const result = await command('killswitch:drill', {}, 'Drill refused', false);
+  if (result.ok) useKillSwitchStore.setState((s) => applyStopProgress(s, result.value));
+  const readiness = await command('readiness:get', {}, 'Could not refresh the readiness checklist');
+  if (readiness.ok) useReadinessStore.setState({ items: readiness.value });
+  return result;
+}
+
+/** "Approve next N" (0 stops it). The panel shows a refusal inline. */
+export async function approveNext(count: number): Promise<Result<ResultTypes['orders:approve_next']>> {
+  const result = await command('orders:approve_next', { count }, 'Approve next refused', false);
+  if (result.ok) useApprovalsStore.setState({ autoApproveRemaining: result.value.remaining });
+  return result;
 }
 
 /** Re-arm after a stop. Errors are returned for the inline form rather than toasted. */

@@ -6,6 +6,7 @@ import type { EventName, EventTypes, Snapshot } from '../engine/api/contract';
 import type { ApiClient, ConnectionState } from './transport/connection';
 import { chartFeed } from './chart/chartFeed';
 import { labEventHandlers } from './lab/labEvents';
+import { applyReconciliation } from './reconciliation/store';
 import { useAccountStore } from './store/account';
 import { applyAlertsSnapshot, raiseAlert } from './store/alerts';
 import { useApprovalsStore } from './store/approvals';
@@ -41,7 +42,7 @@ export const eventHandlers: EventHandlers = {
   'audit:appended': (p) => useAuditStore.setState((s) => ({ entries: mergeAudit(s.entries, [p]) })),
   'killswitch:progress': (p) => useKillSwitchStore.setState((s) => applyStopProgress(s, p)),
   'alerts:raised': (p) => raiseAlert(p),
-  'reconcile:updated': () => undefined,
+  'reconcile:updated': (p) => applyReconciliation(p),
   'supervisor:auto_approve': (p) => useApprovalsStore.setState({ autoApproveRemaining: p.remaining }),
   'readiness:updated': (p) => useReadinessStore.setState({ items: p }),
   // the header shows equity from account:updated; no equity curve is drawn yet
@@ -63,6 +64,7 @@ export function applySnapshot(snapshot: Snapshot, localNow: number): void {
   applyAlertsSnapshot(snapshot.alerts);
   useReadinessStore.setState({ items: snapshot.readiness });
   useSettingsStore.setState({ settings: snapshot.settings });
+  applyReconciliation(snapshot.reconciliation);
   useChartStore.setState((s) => ({
     instruments: snapshot.instruments,
     timeframe: snapshot.timeframe,

@@ -1,56 +1,46 @@
-// The settings form's text fields and the patch they make: pure, so it is unit-tested.
+// The settings form's fields as typed and the patch they make: pure, so it is unit-tested.
+// A field counts as changed when its text differs from what the form showed for the current
+// settings, so float noise (0.07 -> "7" -> 0.07000000000000001) never sends a change nobody made.
 import type { SettingsPatch } from '../engine/api/contract';
 import type { Settings } from '../engine/domain/types';
+import { displayText, fromDisplay, NUMERIC_FIELDS, type NumericFieldId } from './settingsFields';
 
-export interface SettingsDraft {
-  riskPct: string;
-  maxPositionPct: string;
-  maxOpenPositions: string;
-  fast: string;
-  slow: string;
+export type SettingsDraft = Record<NumericFieldId, string> & {
+  /** comma- or space-separated */
   symbols: string;
-  approvalTimeoutSec: string;
-}
+  deadManEnabled: boolean;
+};
 
 export function draftOf(s: Settings): SettingsDraft {
-  return {
-    riskPct: String(+(s.risk.riskPerTradePct * 100).toFixed(4)),
-    maxPositionPct: String(+(s.risk.maxPositionNotionalPct * 100).toFixed(4)),
-    maxOpenPositions: String(s.risk.maxOpenPositions),
-    fast: String(s.strategy.fast),
-    slow: String(s.strategy.slow),
-    symbols: s.strategy.symbols.join(', '),
-    approvalTimeoutSec: String(s.approvalTimeoutSec),
-  };
+  const numbers = Object.fromEntries(NUMERIC_FIELDS.map((f) => [f.id, displayText(f, f.read(s))])) as Record<NumericFieldId, string>;
+  return { ...numbers, symbols: s.strategy.symbols.join(', '), deadManEnabled: s.deadMan.enabled };
 }
 
-/**
- * The patch from the current settings to the draft. Numbers the user mangled go through as NaN
- * for the engine's validation to name; percentages become fractions.
- */
-export function patchFrom(current: Settings, d: SettingsDraft): SettingsPatch {
-  const num = (t: string) => (t.trim() === '' ? Number.NaN : Number(t));
-  const patch: SettingsPatch = {};
-  const risk: NonNullable<SettingsPatch['risk']> = {};
-  const riskPerTradePct = num(d.riskPct) / 100;
-  const maxPositionNotionalPct = num(d.maxPositionPct) / 100;
-  const maxOpenPositions = num(d.maxOpenPositions);
-  if (riskPerTradePct !== current.risk.riskPerTradePct) risk.riskPerTradePct = riskPerTradePct;
-  if (maxPositionNotionalPct !== current.risk.maxPositionNotionalPct) risk.maxPositionNotionalPct = maxPositionNotionalPct;
-  if (maxOpenPositions !== current.risk.maxOpenPositions) risk.maxOpenPositions = maxOpenPositions;
-  if (Object.keys(risk).length > 0) patch.risk = risk;
-  const strategy: NonNullable<SettingsPatch['strategy']> = {};
-  const fast = num(d.fast);
-  const slow = num(d.slow);
-  const symbols = d.symbols
+function parseSymbols(text: string): string[] {
+  return text
     .split(/[\s,]+/)
     .map((x) => x.trim().toUpperCase())
     .filter((x) => x !== '');
-  if (fast !== current.strategy.fast) strategy.fast = fast;
-  if (slow !== current.strategy.slow) strategy.slow = slow;
-  if (symbols.join(',') !== current.strategy.symbols.join(',')) strategy.symbols = symbols;
-  if (Object.keys(strategy).length > 0) patch.strategy = strategy;
-  const timeout = num(d.approvalTimeoutSec);
-  if (timeout !== current.approvalTimeoutSec) patch.approvalTimeoutSec = timeout;
+}
+
+/**
+ * The patch from the current settings to the draft: only what changed, percentages as fractions.
+ * Numbers the user mangled go through as NaN for the engine's validation to name (the transport
+ * carries them as null, which the schema refuses by field).
+ */
+export function patchFrom(current: Settings, d: SettingsDraft): SettingsPatch {
+  const shown = draftOf(current);
+  const patch: SettingsPatch = {};
+  for (const f of NUMERIC_FIELDS) {
+    const text = d[f.id].trim();
+    if (text === shown[f.id]) continue;
+    const typed = text === '' ? Number.NaN : Number(text);
+    const value = fromDisplay(f, typed);
+    if (value === f.read(current)) continue;
+    f.write(patch, value);
+  }
+  const symbols = parseSymbols(d.symbols);
+  if (symbols.join(',') !== current.strategy.symbols.join(',')) patch.strategy = { ...patch.strategy, symbols };
+  if (d.deadManEnabled !== current.deadMan.enabled) patch.deadMan = { ...patch.deadMan, enabled: d.deadManEnabled };
   return patch;
 }

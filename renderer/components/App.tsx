@@ -1,9 +1,14 @@
-// The window: header and halt banner on every screen, then one of four screens.
+// The window: header and halt banner on every screen, then one of the screens below.
 import { useState } from 'react';
 import { assertNever } from '../assertNever';
+import { ConnectionSettingsScreen } from '../connection-settings/ConnectionSettingsScreen';
+import { LiveBanner } from '../connection-settings/LiveBanner';
+import { LabScreen } from '../lab/LabScreen';
 import { useGlobalShortcuts } from '../hooks/useGlobalShortcuts';
-import { useKillSwitchStore } from '../store/killswitch';
 import { pendingApprovals, useApprovalsStore } from '../store/approvals';
+import { ReconciliationBanner } from '../reconciliation/ReconciliationBanner';
+import { ReconciliationScreen } from '../reconciliation/ReconciliationScreen';
+import { unresolvedItems, useReconciliationStore } from '../reconciliation/store';
 import { overallReadiness, useReadinessStore } from '../store/readiness';
 import { ApprovalQueue } from './ApprovalQueue';
 import { AuditLog } from './AuditLog';
@@ -14,24 +19,28 @@ import { OrderTicket } from './OrderTicket';
 import { OpenOrdersTable, RecentOrdersTable } from './OrdersTable';
 import { PositionsTable } from './PositionsTable';
 import { PriceChart } from './PriceChart';
-import { ReadinessPanel } from './ReadinessPanel';
+import { SafetyScreen } from './SafetyScreen';
 import { SettingsPanel } from './SettingsPanel';
-import { StopReportView } from './StopReportView';
 import { Toasts } from './Toasts';
 
-type Screen = 'trade' | 'activity' | 'safety' | 'settings';
+type Screen = 'trade' | 'activity' | 'lab' | 'reconcile' | 'safety' | 'settings' | 'connection';
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'trade', label: 'Trade' },
   { id: 'activity', label: 'Orders & audit' },
+  { id: 'lab', label: 'Lab' },
+  { id: 'reconcile', label: 'Reconciliation' },
   { id: 'safety', label: 'Readiness & safety' },
   { id: 'settings', label: 'Settings' },
+  { id: 'connection', label: 'Connection' },
 ];
 
 function TabBadge(props: { screen: Screen }) {
   const pending = useApprovalsStore((s) => pendingApprovals(s.approvals).length);
   const readiness = useReadinessStore((s) => overallReadiness(s.items));
+  const differences = useReconciliationStore((s) => unresolvedItems(s.items).length);
   if (props.screen === 'trade' && pending > 0) return <span className="tab-badge">{pending}</span>;
+  if (props.screen === 'reconcile' && differences > 0) return <span className="tab-badge">{differences}</span>;
   if (props.screen === 'safety' && readiness && readiness !== 'pass') return <span className={`tab-badge rs-${readiness}`}>{readiness}</span>;
   return null;
 }
@@ -64,27 +73,18 @@ function ActivityScreen() {
   );
 }
 
-function SafetyScreen() {
-  const lastStop = useKillSwitchStore((s) => s.lastStop);
-  return (
-    <div className="screen safety-screen">
-      <ReadinessPanel />
-      <section className="panel" aria-label="Last emergency stop">
-        <div className="panel-head">
-          <h2>Last emergency stop</h2>
-        </div>
-        {lastStop ? <StopReportView report={lastStop} /> : <p className="empty">The emergency stop has not been used.</p>}
-      </section>
-    </div>
-  );
-}
-
 function ScreenView(props: { screen: Screen }) {
   switch (props.screen) {
     case 'trade':
       return <TradeScreen />;
     case 'activity':
       return <ActivityScreen />;
+    case 'lab':
+      return <LabScreen />;
+    case 'reconcile':
+      return <ReconciliationScreen />;
+    case 'connection':
+      return <ConnectionSettingsScreen />;
     case 'safety':
       return <SafetyScreen />;
     case 'settings':
@@ -104,8 +104,10 @@ export function App() {
   return (
     <div className="app">
       <Header />
+      <LiveBanner />
       <ConnectionBanner />
       <HaltBanner />
+      <ReconciliationBanner onOpen={() => setScreen('reconcile')} />
       <nav className="tabs" aria-label="Screens">
         {SCREENS.map((s) => (
           <button

@@ -1,10 +1,13 @@
 // Proposed trades waiting for a decision, oldest first, each with its countdown, the reason,
-// the sizing arithmetic, the risk checks and the indicator values behind it.
-import type { Approval } from '../../engine/domain/types';
-import { approve, reject } from '../actions';
+// the sizing arithmetic, every risk check with its value and limit, and the indicator values
+// behind it. Above them, "Approve next N": a step toward autonomy that the engine counts down.
+import { useState, type FormEvent } from 'react';
+import type { Approval, RiskCheckResult } from '../../engine/domain/types';
+import { approve, approveNext, reject } from '../actions';
 import { countdown, money, price, quantity } from '../format';
 import { useNow } from '../hooks/useNow';
-import { msUntilExpiry, pendingApprovals, useApprovalsStore } from '../store/approvals';
+import { checkFigures } from '../riskChecks';
+import { APPROVE_NEXT_MAX, msUntilExpiry, parseApproveNext, pendingApprovals, useApprovalsStore } from '../store/approvals';
 import { useConnectionStore } from '../store/connection';
 import { useShallow } from 'zustand/react/shallow';
 
@@ -20,12 +23,41 @@ function Countdown(props: { approval: Approval }) {
   );
 }
 
+function RiskChecks(props: { checks: readonly RiskCheckResult[] }) {
+  return (
+    <table className="risk-checks" aria-label="Risk checks">
+      <thead>
+        <tr>
+          <th />
+          <th>Check</th>
+          <th>Value</th>
+          <th>Limit</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.checks.map((c) => {
+          const f = checkFigures(c);
+          return (
+            <tr key={c.rule} className={c.passed ? 'check-pass' : 'check-fail'} title={c.message} data-testid="risk-check" data-rule={c.rule}>
+              <td aria-label={c.passed ? 'passed' : 'failed'}>{c.passed ? '✓' : '✗'}</td>
+              <td className="check-name">{f.name}</td>
+              <td className="check-value">{f.value}</td>
+              <td className="check-limit">{f.limit}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 function ApprovalItem(props: { approval: Approval; first: boolean }) {
   const a = props.approval;
   const i = a.intent;
   const buy = i.side === 'buy';
+  const failed = a.checks.filter((c) => !c.passed);
   return (
-    <li className="approval-item" data-testid="approval-item">
+    <li className="approval-item" data-testid="approval-item" data-approval-id={a.id}>
       <div className="approval-head">
         <span className={`side side-${i.side}`}>{buy ? 'BUY' : 'SELL'}</span>
         <span className="approval-title">
@@ -46,13 +78,12 @@ function ApprovalItem(props: { approval: Approval; first: boolean }) {
           ))}
         </dl>
       )}
-      <ul className="risk-checks">
-        {a.checks.map((c) => (
-          <li key={c.rule} className={c.passed ? 'check-pass' : 'check-fail'} title={`value ${c.value}, limit ${c.limit}`}>
-            <span aria-hidden="true">{c.passed ? '✓' : '✗'}</span> {c.message}
-          </li>
-        ))}
-      </ul>
+      <RiskChecks checks={a.checks} />
+      {failed.map((c) => (
+        <p key={c.rule} className="check-fail-message">
+          {c.message}
+        </p>
+      ))}
       <div className="approval-actions">
         <button type="button" className="btn btn-approve" onClick={() => void approve(a.id)}>
           Approve
@@ -66,6 +97,60 @@ function ApprovalItem(props: { approval: Approval; first: boolean }) {
   );
 }
 
+function ApproveNextControl() {
+  const remaining = useApprovalsStore((s) => s.autoApproveRemaining);
+  const [text, setText] = useState('1');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const n = parseApproveNext(text);
+
+  async function send(count: number): Promise<void> {
+    setBusy(true);
+    setError(null);
+    const result = await approveNext(count);
+    setBusy(false);
+    if (!result.ok) setError(result.error.message);
+  }
+
+  async function submit(e: FormEvent): Promise<void> {
+    e.preventDefault();
+    if (n !== null) await send(n);
+  }
+
+  return (
+    <form className="approve-next" onSubmit={submit} aria-label="Approve next proposals automatically">
+      <button type="submit" className="btn btn-small" disabled={busy || n === null} title="The next N proposals are approved without a click (each still passes every risk check)">
+        Approve next
+      </button>
+      <input
+        className="approve-next-count"
+        aria-label="How many proposals to approve automatically"
+        inputMode="numeric"
+        value={text}
+        maxLength={2}
+        onChange={(e) => {
+          setText(e.target.value);
+          setError(null);
+        }}
+      />
+      {n === null && <span className="approve-next-hint">1–{APPROVE_NEXT_MAX}</span>}
+      <span className={`approve-next-remaining ${remaining > 0 ? 'on' : ''}`} data-testid="auto-approve-remaining" data-remaining={remaining}>
+        {remaining > 0 ? `${remaining} left to auto-approve` : 'every proposal waits'}
+      </span>
+      {remaining > 0 && (
+        <button type="button" className="btn btn-small btn-reject" disabled={busy} onClick={() => void send(0)}>
+          Stop
+        </button>
+      )}
+      {error && (
+        <p className="inline-error" role="alert" data-testid="approve-next-error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
 export function ApprovalQueue() {
   const pending = useApprovalsStore(useShallow((s) => pendingApprovals(s.approvals)));
   return (
@@ -73,6 +158,7 @@ export function ApprovalQueue() {
       <div className="panel-head">
         <h2>Approvals</h2>
         <span className="count">{pending.length}</span>
+        <ApproveNextControl />
       </div>
       {pending.length === 0 ? (
         <p className="empty">Nothing waiting. In manual mode every proposed trade appears here first.</p>

@@ -1,31 +1,14 @@
-// While trading is not active: a banner that says who stopped it, when and why, stays until
-// the user re-arms with a typed reason, and shows how the last stop went.
+// While trading is not active: a banner that says what stopped it (the emergency stop, a loss
+// breaker, the dead-man switch), who, when and why; it stays until the user re-arms with a typed
+// reason (from Halted or Reducing alike), and shows how the last stop went.
 import { useState, type FormEvent } from 'react';
-import type { StateSetter, TradingStateRecord } from '../../engine/domain/types';
+import type { TradingStateRecord } from '../../engine/domain/types';
 import { rearm } from '../actions';
-import { assertNever } from '../assertNever';
 import { dateTime } from '../format';
-import { useKillSwitchStore } from '../store/killswitch';
+import { setterLabel, stateCause, useKillSwitchStore } from '../store/killswitch';
 import { StopReportView } from './StopReportView';
 
 export const REARM_REASON_MIN = 3;
-
-function setterLabel(by: StateSetter): string {
-  switch (by) {
-    case 'user':
-      return 'you';
-    case 'killswitch':
-      return 'the emergency stop';
-    case 'breaker':
-      return 'a risk breaker';
-    case 'cli':
-      return 'the command line';
-    case 'system':
-      return 'the supervisor';
-    default:
-      return assertNever(by);
-  }
-}
 
 function RearmForm(props: { onDone: () => void }) {
   const [reason, setReason] = useState('');
@@ -95,6 +78,9 @@ export function HaltBanner() {
       <div className="halt-main">
         <div>
           <strong className="halt-title">{headline(ts)}</strong>
+          <span className="halt-cause" data-testid="halt-cause">
+            {stateCause(ts)}
+          </span>
           <span className="halt-detail">
             by {setterLabel(ts.setBy)} at {dateTime(ts.at)}
             {ts.reason ? ` — ${ts.reason}` : ''}
@@ -107,7 +93,8 @@ export function HaltBanner() {
         )}
       </div>
       {rearming && <RearmForm onDone={() => setRearming(false)} />}
-      {lastStop && <StopReportView report={lastStop} compact />}
+      {/* the stop report belongs to a halt; a breaker's Reducing did not stop anything */}
+      {ts.state === 'halted' && lastStop && <StopReportView report={lastStop} compact />}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 // The bar on top of every screen: which account, how it stands, whether we are connected, the
-// trading state, the mode, and the emergency stop.
+// trading state (who set it, when and why in its tooltip), the mode, the alerts, and the
+// emergency stop with its "+ flatten" twin.
 import { useState } from 'react';
 import type { BrokerEnvironment } from '../../engine/domain/types';
 import { engageEmergencyStop, setMode, updateSettings } from '../actions';
@@ -7,9 +8,10 @@ import { assertNever } from '../assertNever';
 import { money, pnlClass, signedMoney } from '../format';
 import { dayPnl, useAccountStore } from '../store/account';
 import { useConnectionStore } from '../store/connection';
-import { tradingStateLabel, useKillSwitchStore } from '../store/killswitch';
+import { tradingStateLabel, tradingStateTitle, useKillSwitchStore } from '../store/killswitch';
 import { useSettingsStore } from '../store/settings';
 import { useSupervisorStore } from '../store/supervisor';
+import { AlertsIndicator } from './Alerts';
 import { ConnectionStatusView } from './ConnectionStatusView';
 
 function environmentLabel(env: BrokerEnvironment): string {
@@ -70,12 +72,15 @@ function BrokerStatusView() {
 }
 
 function TradingStateView() {
-  const state = useKillSwitchStore((s) => s.tradingState?.state);
-  if (!state) return <div className="state-chip state-unknown">…</div>;
+  const record = useKillSwitchStore((s) => s.tradingState);
+  if (!record) return <div className="state-chip state-unknown">…</div>;
+  const title = tradingStateTitle(record);
   return (
-    <div className={`state-chip state-${state}`} title="Trading state">
+    <div className={`state-chip state-${record.state}`} title={title} data-testid="trading-state-chip">
       <span className="state-caption">Trading</span>
-      <span data-testid="trading-state">{tradingStateLabel(state)}</span>
+      <span data-testid="trading-state" title={title}>
+        {tradingStateLabel(record.state)}
+      </span>
     </div>
   );
 }
@@ -147,6 +152,26 @@ function EmergencyStopButton() {
   );
 }
 
+/** Always flattens, whatever the "Flatten on stop" setting says: one press, no dialog. */
+function EmergencyStopFlattenButton() {
+  const [pressing, setPressing] = useState(false);
+  return (
+    <button
+      type="button"
+      className="emergency-stop-flatten"
+      aria-label="Emergency stop + flatten"
+      title="Halt trading, cancel every open order and close every position"
+      onClick={async () => {
+        setPressing(true);
+        await engageEmergencyStop('ui', true);
+        setPressing(false);
+      }}
+    >
+      {pressing ? 'Stopping…' : 'Stop + flatten'}
+    </button>
+  );
+}
+
 export function Header() {
   const synced = useConnectionStore((s) => s.synced);
   return (
@@ -161,9 +186,13 @@ export function Header() {
         {synced && <BrokerStatusView />}
         <TradingStateView />
         <ModeSwitch />
+        <AlertsIndicator />
       </div>
       <div className="header-group header-stop">
-        <FlattenToggle />
+        <div className="flatten-cluster">
+          <FlattenToggle />
+          <EmergencyStopFlattenButton />
+        </div>
         <EmergencyStopButton />
       </div>
     </header>

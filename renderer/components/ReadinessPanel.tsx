@@ -30,7 +30,7 @@ export function ReadinessPanel() {
       ) : (
         <ul className="readiness-list">
           {items.map((item) => (
-            <li key={item.id} className={`readiness-item rs-${item.status}`} data-testid="readiness-item" data-status={item.status}>
+            <li key={item.id} className={`readiness-item rs-${item.status}`} data-testid="readiness-item" data-item-id={item.id} data-status={item.status}>
               <span className="rs-icon" aria-label={item.status}>
                 {icon(item.status)}
               </span>

@@ -1,4 +1,5 @@
-// Errors and confirmations in the corner; errors stay until dismissed.
+// Errors, alerts and confirmations in the corner (store/toasts.ts says which stay until dismissed).
+// Alert toasts have their own test id: a test waiting for a command's error must not take an alert for it.
 import { dismissToast, useToastsStore } from '../store/toasts';
 
 export function Toasts() {
@@ -6,7 +7,7 @@ export function Toasts() {
   return (
     <div className="toasts" aria-live="assertive">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'} data-testid="toast">
+        <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'info' ? 'status' : 'alert'} data-testid={t.source === 'alert' ? 'alert-toast' : 'toast'}>
           <div className="toast-body">
             <strong>{t.title}</strong>
             <span>{t.message}</span>

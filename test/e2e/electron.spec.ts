@@ -78,12 +78,12 @@ test.describe('Electron app', () => {
 
   test('the window loads the renderer from app://renderer and shows the emergency stop', async () => {
     expect(page.url()).toBe('app://renderer/index.html');
-    await expect(page.getByRole('button', { name: /Emergency stop/ })).toBeVisible();
+    await expect(page.getByRole('button', { name: /^Emergency stop \(/ })).toBeVisible();
     await expect(page.getByTestId('trading-state')).toHaveText(/Active|Reducing|Halted/);
   });
 
   test('the emergency stop halts trading', async () => {
-    await page.getByRole('button', { name: /Emergency stop/ }).click();
+    await page.getByRole('button', { name: /^Emergency stop \(/ }).click();
     await expect(page.getByTestId('trading-state')).toHaveText('Halted');
     const open = await page.evaluate(async () => {
       const r = await window.api?.request('orders:list', { scope: 'open' });

@@ -22,7 +22,7 @@ describe('settings form', () => {
   });
 
   it('sends only the changed fields, percentages as fractions, symbols upper-cased', () => {
-    const draft = { ...draftOf(settings), riskPct: '1.5', slow: '50', symbols: 'aapl, tsla' };
+    const draft = { ...draftOf(settings), riskPerTradePct: '1.5', slow: '50', symbols: 'aapl, tsla' };
     expect(patchFrom(settings, draft)).toEqual({
       risk: { riskPerTradePct: 0.015 },
       strategy: { slow: 50, symbols: ['AAPL', 'TSLA'] },
