@@ -228,6 +228,10 @@ export class KillSwitch {
     this.lastTimings = { haltDurableMs, cancelsIssuedMs, confirmedMs: confirmed ? nowMs() - t0 : null };
     this.publish(report);
     ctx.audit('killswitch', report.status === 'confirmed' ? `Emergency stop confirmed by the broker in ${(nowMs() - t0).toFixed(0)} ms` : `EMERGENCY STOP NOT CONFIRMED: ${confirm.detail}`, { report });
+    if (report.status !== 'confirmed') {
+      const failed = report.steps.filter((x) => x.status === 'failed').map((x) => `${x.name}: ${x.detail}`);
+      ctx.alert('critical', 'stop_failed', `The emergency stop did not confirm. ${failed.join(' ')} Trading stays halted; check the broker directly.`);
+    }
     return report;
   }
 

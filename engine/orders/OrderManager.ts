@@ -125,6 +125,7 @@ export class OrderManager {
     if (res.kind === 'rejected') {
       this.patch(clientOrderId, { status: 'rejected', statusReason: res.message, updatedAt: ctx.clock.now() });
       ctx.audit('order_updated', `Order ${clientOrderId} rejected by the broker: ${res.message}`, { clientOrderId });
+      ctx.alert('warning', 'order_rejected', `${record.side.toUpperCase()} ${record.qty} ${record.symbol} was rejected by the broker: ${res.message}`);
       return { ok: false, error: { code: 'broker_error', message: `the broker rejected the order: ${res.message}` } };
     }
     // The answer was lost or the broker failed: the order may or may not exist. Ask by id.
@@ -252,7 +253,10 @@ export class OrderManager {
     if (reason && (o.status === 'rejected' || o.status === 'canceled' || o.status === 'expired')) patch.statusReason = reason;
     if (status === prev.status && prev.brokerOrderId === o.brokerOrderId && !patch.statusReason) return;
     const next = this.patch(o.clientOrderId, patch);
-    if (next && o.status === 'rejected') this.ctx.audit('order_updated', `Order ${o.clientOrderId} rejected: ${reason ?? 'no reason given'}`, { clientOrderId: o.clientOrderId });
+    if (next && o.status === 'rejected' && prev.status !== 'rejected') {
+      this.ctx.audit('order_updated', `Order ${o.clientOrderId} rejected: ${reason ?? 'no reason given'}`, { clientOrderId: o.clientOrderId });
+      this.ctx.alert('warning', 'order_rejected', `${o.side.toUpperCase()} ${o.qty} ${o.symbol} was rejected by the broker: ${reason ?? 'no reason given'}`);
+    }
   }
 
   /** Apply one execution exactly once: journal fill + order + position + account in one transaction. */

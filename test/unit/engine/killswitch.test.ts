@@ -119,8 +119,10 @@ describe('KillSwitch sequence', () => {
     expect(report.steps.find((s) => s.name === 'cancel_orders')?.status).toBe('failed');
     // still halted and latched even though the broker never answered
     expect(h.engine.state.tradingState).toMatchObject({ state: 'halted', latched: true });
+    await settle();
     const audit = h.store.listAudit(50);
     expect(audit.some((a) => a.kind === 'killswitch' && /NOT CONFIRMED/.test(a.message))).toBe(true);
+    expect(h.events.some((e) => e.name === 'alerts:raised' && e.payload.kind === 'stop_failed' && e.payload.level === 'critical')).toBe(true);
   });
 
   it('a stop request while already halted is a no-op that reports the current state', async () => {

@@ -61,6 +61,8 @@ describe('OrderManager', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'broker_error' } });
     expect(h.store.getOrder(clientOrderIdFor('k4'))).toMatchObject({ status: 'rejected', statusReason: expect.stringMatching(/insufficient buying power/) });
     expect(h.engine.state.openOrders.size).toBe(0);
+    await settle();
+    expect(h.events.some((e) => e.name === 'alerts:raised' && e.payload.kind === 'order_rejected' && /insufficient buying power/.test(e.payload.message))).toBe(true);
   });
 
   it('applies a replayed fill event once', async () => {
