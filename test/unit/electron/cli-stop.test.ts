@@ -151,7 +151,9 @@ describe('cli stop on a bad data directory (exit 2)', () => {
     expect(existsSync(join(base, 'supervisor.sqlite'))).toBe(false);
   });
 
-  it.skipIf(process.getuid?.() === 0)('says so for a directory it may not read', async () => {
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) console.log('[cli stop] skipped: "says so for a directory it may not read" needs a non-root user (root reads any directory)');
+  it.skipIf(asRoot)('says so for a directory it may not read', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o000);
     const c = capture();
