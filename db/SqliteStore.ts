@@ -20,7 +20,7 @@ import type {
 } from '../engine/domain/types';
 import type { BarColumns } from '../engine/backtest/columns';
 import type { AuditInput, OrderPatch, RestoredState, Store } from '../engine/ports';
-import { evidenceFromResults, type LabEvidence } from '../engine/readiness/evidence';
+import { evidenceFromResults, type LabEvidence, type PaperRecord } from '../engine/readiness/evidence';
 import { StoreInputError } from './errors';
 import { storeMigrations } from './migrations/store';
 import { openDatabase } from './open';
@@ -274,6 +274,13 @@ export class SqliteStore implements Store {
    */
   latestLabEvidence(strategyId: string): LabEvidence {
     return evidenceFromResults(this.repos.lab.latestResult('backtest', strategyId), this.repos.lab.latestResult('walk-forward', strategyId));
+  }
+
+  paperRecord(strategyId: string): Omit<PaperRecord, 'source'> {
+    const latest = this.repos.lab.latestResult('backtest', strategyId);
+    const result = latest ? this.repos.lab.getResult(latest.id) : null;
+    const backtest = result?.kind === 'backtest' ? { resultId: result.summary.id, name: result.summary.name, dataset: result.summary.setup.dataset, curve: result.equity } : null;
+    return { days: this.repos.account.equityDays(), backtest };
   }
 
   /**

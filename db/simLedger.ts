@@ -22,6 +22,9 @@ interface SimOrderDbRow {
   type: OrderType;
   qty: number;
   limit_price: number | null;
+  stop_price: number | null;
+  bracket_stop_loss: number | null;
+  bracket_take_profit: number | null;
   status: OrderStatus;
   filled_qty: number;
   avg_fill_price: number | null;
@@ -55,6 +58,9 @@ function orderFromRow(r: SimOrderDbRow): SimOrderRow {
     type: r.type,
     qty: r.qty,
     limitPrice: r.limit_price,
+    // optional fields: present only when set, so a plain order reads back exactly as written
+    ...(r.stop_price !== null ? { stopPrice: r.stop_price } : {}),
+    ...(r.bracket_stop_loss !== null && r.bracket_take_profit !== null ? { bracket: { stopLoss: r.bracket_stop_loss, takeProfit: r.bracket_take_profit } } : {}),
     status: r.status,
     filledQty: r.filled_qty,
     avgFillPrice: r.avg_fill_price,
@@ -73,6 +79,9 @@ function orderToRow(o: SimOrderRow): SimOrderDbRow {
     type: oneOf(`${id} type`, ORDER_TYPES, o.type),
     qty: positive(`${id} qty`, o.qty),
     limit_price: finiteOrNull(`${id} limitPrice`, o.limitPrice),
+    stop_price: finiteOrNull(`${id} stopPrice`, o.stopPrice ?? null),
+    bracket_stop_loss: finiteOrNull(`${id} bracket.stopLoss`, o.bracket?.stopLoss ?? null),
+    bracket_take_profit: finiteOrNull(`${id} bracket.takeProfit`, o.bracket?.takeProfit ?? null),
     status: oneOf(`${id} status`, ORDER_STATUSES, o.status),
     filled_qty: nonNegative(`${id} filledQty`, o.filledQty),
     avg_fill_price: finiteOrNull(`${id} avgFillPrice`, o.avgFillPrice),
@@ -95,10 +104,10 @@ function prepareSimStatements(db: Database) {
     updateCashAndFillSeq: db.prepare<[number, number]>('UPDATE sim_meta SET cash = ?, next_fill_seq = ? WHERE id = 1'),
     bumpOrderSeq: db.prepare('UPDATE sim_meta SET next_order_seq = max(next_order_seq, @next) WHERE id = 1'),
     upsertOrder: db.prepare(`
-      INSERT INTO sim_orders (broker_order_id, client_order_id, symbol, side, type, qty, limit_price, status, filled_qty,
-        avg_fill_price, created_at, updated_at)
-      VALUES (@broker_order_id, @client_order_id, @symbol, @side, @type, @qty, @limit_price, @status, @filled_qty,
-        @avg_fill_price, @created_at, @updated_at)
+      INSERT INTO sim_orders (broker_order_id, client_order_id, symbol, side, type, qty, limit_price, stop_price,
+        bracket_stop_loss, bracket_take_profit, status, filled_qty, avg_fill_price, created_at, updated_at)
+      VALUES (@broker_order_id, @client_order_id, @symbol, @side, @type, @qty, @limit_price, @stop_price,
+        @bracket_stop_loss, @bracket_take_profit, @status, @filled_qty, @avg_fill_price, @created_at, @updated_at)
       ON CONFLICT (broker_order_id) DO UPDATE SET status = excluded.status, filled_qty = excluded.filled_qty,
         avg_fill_price = excluded.avg_fill_price, limit_price = excluded.limit_price, updated_at = excluded.updated_at`),
     orderByClientId: db.prepare<[string], SimOrderDbRow>('SELECT * FROM sim_orders WHERE client_order_id = ?'),

@@ -6,6 +6,7 @@
 // released after it is closed (electron/runtime-lock.ts).
 import { mkdirSync } from 'node:fs';
 import { isBrokerChannel, isLabChannel, type EngineEvent, type Result } from '../engine/api/contract';
+import { DEFAULT_RISK } from '../engine/defaults';
 import { Engine } from '../engine/Engine';
 import type { AlpacaBroker, AlpacaMarketData } from '../engine/adapters/alpaca';
 import type { Bar } from '../engine/domain/types';
@@ -250,7 +251,8 @@ async function startLocked(
 
   const lab = new LabService({
     store,
-    cachedSymbols: () => market.instruments().map((i) => ({ symbol: i.symbol, timeframe: market.timeframe, qtyStep: i.qtyIncrement })),
+    cachedSymbols: () => market.instruments().map((i) => ({ symbol: i.symbol, timeframe: market.timeframe, qtyStep: i.qtyIncrement, instrument: i })),
+    riskSettings: () => store.restore().settings?.risk ?? DEFAULT_RISK,
     clock,
     log,
   });
@@ -399,7 +401,8 @@ async function startAlpacaLocked(
 
   const lab = new LabService({
     store,
-    cachedSymbols: () => market.instruments().map((i) => ({ symbol: i.symbol, timeframe: market.timeframe, qtyStep: i.qtyIncrement })),
+    cachedSymbols: () => market.instruments().map((i) => ({ symbol: i.symbol, timeframe: market.timeframe, qtyStep: i.qtyIncrement, instrument: i })),
+    riskSettings: () => store.restore().settings?.risk ?? DEFAULT_RISK,
     clock,
     log,
   });

@@ -17,7 +17,7 @@ import {
   SettingsSchema,
 } from './api/contract';
 import type { EngineContext, EngineState, LogFn } from './context';
-import type { Alert, AlertKind, AlertLevel, AuditEntry, AuditKind, Bar, OrderIntent, ReadinessItem, Settings, SizingExplanation, StopReport, TradingStateRecord } from './domain/types';
+import type { Alert, AlertKind, AlertLevel, AuditEntry, AuditKind, Bar, BracketLevels, OrderIntent, OrderRecord, PositionProtection, PositionView, ReadinessItem, Settings, SizingExplanation, StopReport, TradingStateRecord } from './domain/types';
 import { TIMEFRAME_MS } from './domain/types';
 import { upgradeSettings } from './defaults';
 import { KillSwitch, type KillSwitchOptions } from './killswitch/KillSwitch';
@@ -57,6 +57,16 @@ const BAR_FLUSH_SYMBOLS_PER_TICK = 10;
 const STRATEGY_WARMUP_BARS = 400;
 const RECONCILE_EVERY_MS = 60_000;
 const EVIDENCE_EVERY_MS = 30_000;
+/**
+ * A market order is meant to execute at once: one still unfilled a minute after it was placed
+ * (a halted symbol, a closed market, a broker that never answered) would otherwise fill at a
+ * price the decision never saw, and it holds its symbol against new signals. The same deadline
+ * applies to any order the broker never acknowledged (still pending_submit). Resting limit
+ * orders are exempt: they are meant to wait until cancelled or their time in force ends.
+ */
+export const UNFILLED_ORDER_DEADLINE_MS = 60_000;
+/** store meta key of the entries' protective levels, by symbol (one key: they are read together at start) */
+export const PROTECTION_META_KEY = 'positionProtection';
 
 export class Engine {
   readonly orders: OrderManager;
@@ -86,6 +96,13 @@ export class Engine {
   private pendingPublishes: (() => void)[] = [];
   private commitPromise: Promise<void> | null = null;
   private stopped = false;
+  /** orders whose deadline cancel is in flight, so a slow broker does not get the cancel twice */
+  private readonly deadlineCancels = new Set<string>();
+  /**
+   * Stop and target of each strategy entry, by symbol: held at the broker as bracket legs
+   * (stocks), or watched here on every bar (crypto, which Alpaca cannot bracket).
+   */
+  private protection = new Map<string, PositionProtection>();
   private readonly handlers: Handlers;
 
   private constructor(
@@ -119,8 +136,13 @@ export class Engine {
     this.orders = new OrderManager(this.ctx, () => {
       const blocking = blockingItems(this.readiness(), this.deps.broker.status.environment, 'trade');
       return blocking.length === 0 ? null : { code: 'risk_denied', message: `live trading needs every readiness item green; blocking: ${describeBlocking(blocking)}` };
-    });
-    this.approvals = new ApprovalQueue(this.ctx, this.orders, (intent, price) => this.recheck(intent, price));
+    }, (intent, reserved) => this.recheckBeforeSend(intent, reserved));
+    this.approvals = new ApprovalQueue(
+      this.ctx,
+      this.orders,
+      (intent, price) => this.recheck(intent, price),
+      (intent, price) => this.reprice(intent, price),
+    );
     this.killSwitch = new KillSwitch(this.ctx, this.orders, this.approvals, deps.killSwitch);
     this.reconciler = new Reconciler(this.ctx, this.orders);
     this.handlers = this.buildHandlers();
@@ -162,6 +184,7 @@ export class Engine {
     };
     const engine = new Engine(deps, state);
     engine.recentAlerts = store.listAuditOfKind('alert', 50).map(toAlert);
+    engine.protection = new Map(Object.entries(store.getMeta<Record<string, PositionProtection>>(PROTECTION_META_KEY) ?? {}));
     const session = store.getMeta<{ startedAt: number; heartbeat: number; clean: boolean }>('session');
     store.setMeta('session', { startedAt: now, heartbeat: now, clean: false });
     if (session && !session.clean) {
@@ -235,6 +258,7 @@ export class Engine {
       const now = this.deps.clock.now();
       this.approvals.expireDue();
       this.breakers.onTick();
+      this.cancelOverdueOrders(now);
       if (now - this.lastEvidence >= EVIDENCE_EVERY_MS) this.refreshEvidence();
       if (now - this.lastReconcile >= RECONCILE_EVERY_MS) {
         this.lastReconcile = now;
@@ -263,6 +287,30 @@ export class Engine {
     });
   }
 
+  /** Cancel orders past UNFILLED_ORDER_DEADLINE_MS (see there for which orders have one). */
+  private cancelOverdueOrders(now: number): void {
+    for (const o of this.ctx.state.openOrders.values()) {
+      if (this.deadlineCancels.has(o.clientOrderId) || now - o.createdAt < UNFILLED_ORDER_DEADLINE_MS) continue;
+      const overdueMarket = o.type === 'market' && (o.origin === 'strategy' || o.origin === 'killswitch') && o.status !== 'pending_cancel';
+      const unacknowledged = o.status === 'pending_submit';
+      if (!overdueMarket && !unacknowledged) continue;
+      const reason = overdueMarket
+        ? `market order not filled within ${UNFILLED_ORDER_DEADLINE_MS / 1000} s`
+        : `not acknowledged by the broker within ${UNFILLED_ORDER_DEADLINE_MS / 1000} s`;
+      this.deadlineCancels.add(o.clientOrderId);
+      this.audit('order_updated', `Cancelling order ${o.clientOrderId} (${o.side} ${o.qty} ${o.symbol} ${o.type}, ${o.status}): ${reason}`, { clientOrderId: o.clientOrderId, reason });
+      void this.orders
+        .cancel(o.clientOrderId)
+        .then(
+          (r) => {
+            if (!r.ok) this.audit('error', `Deadline cancel of ${o.clientOrderId} failed: ${r.error.message}`, { clientOrderId: o.clientOrderId, reason });
+          },
+          (e: unknown) => this.failure(e, `cancelling overdue order ${o.clientOrderId}`),
+        )
+        .finally(() => this.deadlineCancels.delete(o.clientOrderId));
+    }
+  }
+
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -285,7 +333,7 @@ export class Engine {
       account: s.account,
       tradingState: s.tradingState,
       mode: s.mode,
-      positions: [...s.positions.values()].map((p) => viewPosition(p, this.deps.market.lastPrice(p.symbol))),
+      positions: this.positionViews([...s.positions.values()].map((p) => viewPosition(p, this.deps.market.lastPrice(p.symbol)))),
       openOrders: [...s.openOrders.values()],
       recentOrders: this.deps.store.listOrders('all', 50),
       approvals: this.approvals.pending(),
@@ -319,6 +367,8 @@ export class Engine {
     // Mark to the new prices before any decision: sizing and limits use this batch's equity,
     // and breakers trip before a strategy can act on a loss they would stop.
     this.markToMarket(false);
+    // protective exits before any new decision on the same bar
+    for (const { symbol, bar } of batch) this.watchProtection(symbol, bar);
     for (const { symbol, bar } of batch) {
       const strategy = this.strategies.get(symbol);
       if (!strategy) continue;
@@ -355,8 +405,12 @@ export class Engine {
       side = 'sell';
       sizing = { method: 'close position', equity: s.account.equity, price: bar.c, rawQty: held, qty: held, text: `close the whole position of ${held}` };
     }
-    for (const o of s.openOrders.values()) if (o.symbol === symbol) return; // one working order per symbol
+    // One working order per symbol; an exit may pass its position's own bracket legs, which the
+    // order manager cancels before sending it.
+    for (const o of s.openOrders.values()) if (o.symbol === symbol && !(side === 'sell' && this.orders.isBracketLeg(o))) return;
     if (this.approvals.hasPendingFor(symbol)) return;
+    const levels = side === 'buy' && held === 0 && sizing.stopPrice !== undefined && sizing.targetPrice !== undefined ? { stop: sizing.stopPrice, target: sizing.targetPrice } : null;
+    const bracket: BracketLevels | null = levels && instrument.assetClass === 'us_equity' ? { stopLoss: levels.stop, takeProfit: levels.target } : null;
     const intent: OrderIntent = {
       intentKey: strategyIntentKey(strategy.id, symbol, side, bar.t),
       symbol,
@@ -369,6 +423,7 @@ export class Engine {
       reason: signal.reason,
       refPrice: bar.c,
       barTime: bar.t,
+      bracket,
     };
     const decision = checkOrder(this.riskContext(symbol, bar.c), { symbol, side, qty: sizing.qty });
     const why = { strategy: strategy.id, signal, sizing, checks: decision.checks, intentKey: intent.intentKey };
@@ -377,6 +432,9 @@ export class Engine {
       return;
     }
     this.audit('signal', `${strategy.id} on ${symbol}: ${signal.reason} -> ${side.toUpperCase()} ${sizing.qty} (${sizing.text})`, why);
+    // Kept from the decision on: the entry may fill at any moment after it is sent. Levels of an
+    // entry that never fills are dropped once the symbol is flat with nothing pending.
+    if (levels) this.setProtection(symbol, { ...levels, kind: bracket ? 'bracket' : 'local-watchdog' });
     if (s.mode === 'manual' && this.autoApproveRemaining > 0) {
       this.autoApproveRemaining--;
       this.emit('supervisor:auto_approve', { remaining: this.autoApproveRemaining });
@@ -391,6 +449,74 @@ export class Engine {
         if (!r.ok) this.audit('error', `Autonomous order for ${symbol} not placed: ${r.error.message}`, { intentKey: intent.intentKey });
       }, (e: unknown) => this.failure(e, 'submitting an autonomous order'));
     }
+  }
+
+  /** Move an entry's protective levels (bracket and watched levels) with the price, keeping their distances. */
+  private reprice(intent: OrderIntent, price: number): OrderIntent {
+    const delta = price - intent.refPrice;
+    const instrument = this.ctx.state.instruments.get(intent.symbol);
+    if (delta === 0 || !instrument) return intent;
+    const move = (x: number) => roundPrice(x + delta, instrument);
+    const p = this.protection.get(intent.symbol);
+    if (p && intent.side === 'buy') this.setProtection(intent.symbol, { ...p, stop: move(p.stop), target: move(p.target) });
+    return { ...intent, refPrice: price, bracket: intent.bracket ? { stopLoss: move(intent.bracket.stopLoss), takeProfit: move(intent.bracket.takeProfit) } : intent.bracket };
+  }
+
+  private setProtection(symbol: string, p: PositionProtection | null): void {
+    if (p) this.protection.set(symbol, p);
+    else this.protection.delete(symbol);
+    const all = Object.fromEntries(this.protection);
+    void this.write(() => this.deps.store.setMeta(PROTECTION_META_KEY, all));
+  }
+
+  /**
+   * The local stop watchdog of positions Alpaca cannot bracket: at or through the stop (or the
+   * target) on a bar's range, one market exit. While that exit is working nothing else is sent;
+   * if it ends unfilled, the next bar that is still through the level sends a new one.
+   */
+  private watchProtection(symbol: string, bar: Bar): void {
+    const p = this.protection.get(symbol);
+    if (!p) return;
+    const s = this.ctx.state;
+    const held = s.positions.get(symbol)?.qty ?? 0;
+    const working = [...s.openOrders.values()].filter((o) => o.symbol === symbol);
+    if (held <= 0) {
+      if (working.length === 0 && !this.approvals.hasPendingFor(symbol)) this.setProtection(symbol, null);
+      return;
+    }
+    // a working sell is the exit already sent (or one the user placed): never a second one
+    if (p.kind !== 'local-watchdog' || working.some((o) => o.side === 'sell') || s.tradingState.state === 'halted') return;
+    const reason =
+      bar.l <= p.stop ? `local stop watchdog: stop hit at ${bar.l} (stop ${p.stop})` : bar.h >= p.target ? `local stop watchdog: target hit at ${bar.h} (target ${p.target})` : null;
+    if (!reason) return;
+    const intent: OrderIntent = {
+      intentKey: `watchdog:${symbol}:sell:${bar.t}`,
+      symbol,
+      side: 'sell',
+      type: 'market',
+      qty: held,
+      limitPrice: null,
+      origin: 'strategy',
+      strategyId: s.settings.strategy.id,
+      reason,
+      refPrice: bar.c,
+      barTime: bar.t,
+    };
+    this.audit('signal', `${symbol}: ${reason} -> SELL ${held}`, { protection: p, bar, intentKey: intent.intentKey });
+    void this.orders.submit(intent).then((r) => {
+      if (!r.ok) this.audit('error', `Watchdog exit for ${symbol} not placed: ${r.error.message}`, { intentKey: intent.intentKey });
+    }, (e: unknown) => this.failure(e, 'submitting a watchdog exit'));
+  }
+
+  /** Positions as the UI shows them: with their protective levels, and who holds them. */
+  private positionViews(views: PositionView[]): PositionView[] {
+    const legsOpen = new Set<string>();
+    for (const o of this.ctx.state.openOrders.values()) if (this.orders.isBracketLeg(o)) legsOpen.add(o.symbol);
+    return views.map((v) => {
+      const p = v.qty > 0 ? this.protection.get(v.symbol) : undefined;
+      // a bracket whose legs are gone (cancelled by the emergency stop, say) protects nothing
+      return p && (p.kind === 'local-watchdog' || legsOpen.has(v.symbol)) ? { ...v, protection: p } : v;
+    });
   }
 
   private riskContext(symbol: string, price: number) {
@@ -415,6 +541,19 @@ export class Engine {
   private recheck(intent: OrderIntent, price: number): { ok: true } | { ok: false; reason: string } {
     const d = checkOrder(this.riskContext(intent.symbol, price), { symbol: intent.symbol, side: intent.side, qty: intent.qty });
     return d.approved ? { ok: true } : { ok: false, reason: d.reason };
+  }
+
+  /** The order's limits on the current state, with the order itself taken out of what it is checked against. */
+  private recheckBeforeSend(intent: OrderIntent, reserved: OrderRecord): string | null {
+    // a limit order is valued at its limit, as when it was first checked
+    const price = intent.limitPrice ?? this.deps.market.lastPrice(intent.symbol) ?? intent.refPrice;
+    const base = this.riskContext(intent.symbol, price);
+    const times = [...this.ctx.state.recentOrderTimes];
+    const own = times.lastIndexOf(reserved.createdAt);
+    if (own >= 0) times.splice(own, 1);
+    const openOrders = [...this.ctx.state.openOrders.values()].filter((o) => o.clientOrderId !== reserved.clientOrderId);
+    const d = checkOrder({ ...base, openOrders, recentOrderTimes: times }, { symbol: intent.symbol, side: intent.side, qty: intent.qty });
+    return d.approved ? null : d.reason;
   }
 
   private rebuildStrategies(): void {
@@ -465,7 +604,10 @@ export class Engine {
   refreshEvidence(): void {
     this.lastEvidence = this.deps.clock.now();
     try {
-      this.evidence = this.deps.store.latestLabEvidence(this.ctx.state.settings.strategy.id);
+      const strategyId = this.ctx.state.settings.strategy.id;
+      // a data directory belongs to one broker, so its equity curve was recorded on the broker in use
+      const { kind, environment } = this.deps.broker.status;
+      this.evidence = { ...this.deps.store.latestLabEvidence(strategyId), paper: { source: `${kind} (${environment})`, ...this.deps.store.paperRecord(strategyId) } };
     } catch (e) {
       this.ctx.log('warn', 'could not read the lab evidence for the readiness checklist', e);
       this.evidence = null;
@@ -486,7 +628,8 @@ export class Engine {
   // ---------- plumbing ----------
 
   private emit<E extends EventName>(name: E, payload: EventTypes[E]): void {
-    const event = { name, payload } as EngineEvent;
+    // every positions payload (the order manager's included) carries the protective levels
+    const event = (name === 'positions:updated' ? { name, payload: this.positionViews(payload as PositionView[]) } : { name, payload }) as EngineEvent;
     for (const l of this.listeners) {
       try {
         l(event);

@@ -23,7 +23,7 @@ export const DEFAULT_RISK: RiskSettings = {
 export function defaultSettings(symbols: string[]): Settings {
   return {
     risk: { ...DEFAULT_RISK },
-    readiness: { minSharpe: 0.5, maxDrawdown: 0.2, minWinRate: 0.4, maxWinRate: 0.6, minTrades: 30, minPositiveWindowShare: 2 / 3 },
+    readiness: { minSharpe: 0.5, maxDrawdown: 0.2, minWinRate: 0.4, maxWinRate: 0.6, minTrades: 30, minPositiveWindowShare: 2 / 3, minPaperDays: 20, maxPaperDeviationPp: 5 },
     strategy: { id: 'sma-cross', fast: 10, slow: 20, symbols },
     approvalTimeoutSec: 60,
     flattenOnStop: false,

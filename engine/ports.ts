@@ -7,6 +7,7 @@ import type {
   AuditEntry,
   AuditKind,
   Bar,
+  BracketLevels,
   BrokerStatus,
   EquityPoint,
   Fill,
@@ -22,7 +23,7 @@ import type {
   TimeInForce,
   TradingStateRecord,
 } from './domain/types';
-import type { LabEvidence } from './readiness/evidence';
+import type { LabEvidence, PaperRecord } from './readiness/evidence';
 
 export interface Clock {
   now(): number;
@@ -41,6 +42,8 @@ export interface BrokerOrderRequest {
   limitPrice: number | null;
   stopPrice: number | null;
   tif: TimeInForce;
+  /** entry with exits held at the broker (stocks); the legs come back as orders of their own */
+  bracket?: BracketLevels | null;
 }
 
 /** The broker's view of one order. */
@@ -55,6 +58,11 @@ export interface BrokerOrder {
   status: OrderStatus;
   filledQty: number;
   avgFillPrice: number | null;
+  /**
+   * A bracket entry's exit legs, when the broker reports them nested in the entry (Alpaca does;
+   * the legs' own updates carry no reference back to the entry).
+   */
+  legs?: BrokerOrder[];
 }
 
 export interface BrokerPosition {
@@ -188,6 +196,8 @@ export interface Store {
 
   /** the latest saved lab backtest and walk-forward of a strategy: evidence for the readiness checklist */
   latestLabEvidence(strategyId: string): LabEvidence;
+  /** the paper-trading record: equity per UTC date, and the equity curve of the latest saved backtest of a strategy */
+  paperRecord(strategyId: string): Omit<PaperRecord, 'source'>;
 
   /** small JSON values the engine keeps between runs (the session heartbeat, the latest drill) */
   setMeta(key: string, value: unknown): void;

@@ -1,6 +1,7 @@
 // The account snapshot (one row) and the equity curve.
 import type { Database } from 'better-sqlite3';
 import type { AccountState, EquityPoint } from '../../engine/domain/types';
+import type { EquityDay } from '../../engine/readiness/evidence';
 import { finite, limitArg, time } from './validate';
 
 interface AccountRow {
@@ -20,6 +21,11 @@ export function prepareAccountRepo(db: Database) {
       day_start_equity = excluded.day_start_equity, peak_equity = excluded.peak_equity, updated_at = excluded.updated_at`);
   const get = db.prepare<[], AccountRow>('SELECT * FROM account WHERE id = 1');
   const appendEquity = db.prepare('INSERT OR REPLACE INTO equity_points (t, equity, cash) VALUES (@t, @equity, @cash)');
+  // one row per UTC date with equity points: its first and last point (t is the key: one point per time)
+  const days = db.prepare<[], EquityDay>(`
+    WITH d AS (SELECT date(t / 1000, 'unixepoch') AS day, MIN(t) AS firstT, MAX(t) AS lastT FROM equity_points GROUP BY day)
+    SELECT d.day AS day, d.firstT AS firstT, f.equity AS first, d.lastT AS lastT, l.equity AS last
+    FROM d JOIN equity_points f ON f.t = d.firstT JOIN equity_points l ON l.t = d.lastT ORDER BY d.day`);
   const curve = db.prepare<[number], EquityPoint>(
     'SELECT * FROM (SELECT t, equity, cash FROM equity_points ORDER BY t DESC LIMIT ?) ORDER BY t',
   );
@@ -54,6 +60,10 @@ export function prepareAccountRepo(db: Database) {
     /** the `limit` most recent points, oldest first */
     equityCurve(limit: number): EquityPoint[] {
       return curve.all(limitArg('limit', limit));
+    },
+    /** the trading days the equity curve spans (UTC dates), oldest first */
+    equityDays(): EquityDay[] {
+      return days.all();
     },
   };
 }

@@ -21,11 +21,14 @@ import {
 import { LAB_CURVE_POINTS, type LabCatalogue, type LabRunFinished, type LabRunKind, type LabRunStatus, type LabSetup, type StrategySpec } from '../../engine/api/lab';
 import type { BarColumns } from '../../engine/backtest/columns';
 import { BacktestConfigError } from '../../engine/backtest/config';
-import { runBacktestInWorker, runSweepParallel, runWalkForwardParallel } from '../../engine/backtest/pool';
+import { BacktestPool, runBacktestInWorker, runSweepParallel, runWalkForwardParallel } from '../../engine/backtest/pool';
 import { CancelledError, gridPoints, validPoints } from '../../engine/backtest/sweep';
 import type { BacktestConfig } from '../../engine/backtest/types';
 import { walkForwardWindows, type Objective } from '../../engine/backtest/walkForward';
 import { systemClock, type Clock } from '../../engine/ports';
+import { DEFAULT_RISK } from '../../engine/defaults';
+import type { RiskSettings } from '../../engine/domain/types';
+import type { RiskGateSpec } from '../../engine/backtest/jobs';
 import { assertNever } from '../../engine/util/assert';
 import { StrategyParamError, validateParams } from '../../engine/strategies/params';
 import { REGIMES } from '../../engine/strategies/regime';
@@ -44,6 +47,8 @@ export interface LabServiceOptions {
   log?: HostLog;
   /** worker threads per sweep / walk-forward (default: the machine's cores) */
   workers?: number;
+  /** the app's current risk settings, read when a run starts (default: the defaults) */
+  riskSettings?: () => RiskSettings;
   /** least time between two progress events of one run (default 100 ms); the last unit is always sent */
   progressIntervalMs?: number;
 }
@@ -78,7 +83,7 @@ type RunWork = (cols: BarColumns, ctl: { signal: AbortSignal; onProgress: (done:
 type RunMeta = Pick<SummaryBase, 'strategyId' | 'strategy' | 'setup'>;
 
 /** the fields every run request shares */
-type SetupPayload = Pick<RequestPayload<'lab:run_backtest'>, 'dataset' | 'cash' | 'costs' | 'sizing' | 'allowShort'>;
+type SetupPayload = Pick<RequestPayload<'lab:run_backtest'>, 'dataset' | 'cash' | 'costs' | 'sizing' | 'allowShort' | 'riskGate'>;
 
 function backtestConfig(p: SetupPayload, qtyStep: number): BacktestConfig {
   return {
@@ -116,6 +121,8 @@ export class LabService {
   /** aborts imports in progress at shutdown */
   private readonly closing = new AbortController();
   private readonly handlers: Handlers;
+  /** the lab's worker threads, started on its first run and reused by every later one */
+  private readonly pool: BacktestPool;
   private closed = false;
 
   constructor(private readonly opts: LabServiceOptions) {
@@ -123,6 +130,7 @@ export class LabService {
     this.datasets = new DatasetCatalog(opts.store, opts.cachedSymbols);
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? (() => undefined);
+    this.pool = new BacktestPool({ size: opts.workers });
     const discarded = this.store.lab.discardIncompleteDatasets();
     if (discarded > 0) this.log('warn', `lab: discarded ${discarded} CSV import(s) interrupted before they completed`);
     this.handlers = this.makeHandlers();
@@ -154,6 +162,7 @@ export class LabService {
     this.closing.abort();
     for (const run of this.runs.values()) run.abort.abort();
     await Promise.allSettled([...[...this.runs.values()].map((r) => r.finished), ...this.imports.values()]);
+    await this.pool.shutdown();
   }
 
   /** runs in progress (tests wait on these; the UI asks lab:runs) */
@@ -235,6 +244,7 @@ export class LabService {
     const work = importCsv(this.store, p, {
       now: () => this.clock.now(),
       signal: this.closing.signal,
+      pool: this.pool,
       onImported: (id) => this.emit('lab:datasets_changed', { ids: [id] }),
     });
     this.imports.set(key, work);
@@ -258,7 +268,14 @@ export class LabService {
       costs: p.costs,
       sizing: p.sizing,
       allowShort: p.allowShort,
+      riskGate: p.riskGate,
     };
+  }
+
+  /** the live RiskEngine's inputs for a run that asks for the gate, read now so the run uses today's limits */
+  private riskOf(p: SetupPayload, pinned: PinnedDataset): RiskGateSpec | undefined {
+    if (!p.riskGate) return undefined;
+    return { settings: { ...(this.opts.riskSettings?.() ?? DEFAULT_RISK) }, instrument: pinned.instrument };
   }
 
   private pinForRun(dataset: string, minBars: number): PinnedDataset {
@@ -270,10 +287,11 @@ export class LabService {
   private startBacktest(p: RequestPayload<'lab:run_backtest'>): Result<LabRunStatus> {
     const pinned = this.pinForRun(p.dataset, 2);
     const config = backtestConfig(p, pinned.qtyStep);
+    const risk = this.riskOf(p, pinned);
     const strategyId = p.strategy.kind === 'single' ? p.strategy.id : 'ensemble';
     const name = p.name ?? `${strategyLabel(p.strategy)} on ${pinned.info.id}`;
     return this.start('backtest', name, pinned, { strategyId, strategy: p.strategy, setup: this.setupOf(p, pinned) }, async (cols, ctl) => {
-      const report = await runBacktestInWorker(cols, p.strategy, config, { ...ctl, curvePoints: LAB_CURVE_POINTS });
+      const report = await runBacktestInWorker(cols, p.strategy, config, { ...ctl, pool: this.pool, risk, curvePoints: LAB_CURVE_POINTS });
       return (summary) => backtestResult(summary, report);
     });
   }
@@ -293,11 +311,12 @@ export class LabService {
     const windows = refuseRange(() => walkForwardWindows(pinned.info.bars, spec)).length;
     const { base, valid } = this.points(p.strategyId, p.params, p.grid);
     const config = backtestConfig(p, pinned.qtyStep);
+    const risk = this.riskOf(p, pinned);
     const objective: Objective = p.objective;
     const name = p.name ?? `Walk-forward ${p.strategyId} (${windows} windows, ${valid.length} point${valid.length === 1 ? '' : 's'}) on ${pinned.info.id}`;
     const strategy: StrategySpec = { kind: 'single', id: p.strategyId, params: base };
     return this.start('walk-forward', name, pinned, { strategyId: p.strategyId, strategy, setup: this.setupOf(p, pinned) }, async (cols, ctl) => {
-      const wf = await runWalkForwardParallel(cols, p.strategyId, valid, spec, config, { ...ctl, objective, workers: this.opts.workers });
+      const wf = await runWalkForwardParallel(cols, p.strategyId, valid, spec, config, { ...ctl, objective, pool: this.pool, risk });
       return (summary) => walkForwardResult(summary, wf, cols, { ...spec, objective, gridPoints: valid.length });
     });
   }
@@ -306,10 +325,11 @@ export class LabService {
     const pinned = this.pinForRun(p.dataset, 2);
     const { base, valid, invalid } = this.points(p.strategyId, p.params, p.grid);
     const config = backtestConfig(p, pinned.qtyStep);
+    const risk = this.riskOf(p, pinned);
     const name = p.name ?? `Sweep ${p.strategyId} (${valid.length} points) on ${pinned.info.id}`;
     const strategy: StrategySpec = { kind: 'single', id: p.strategyId, params: base };
     return this.start('sweep', name, pinned, { strategyId: p.strategyId, strategy, setup: this.setupOf(p, pinned) }, async (cols, ctl) => {
-      const points = await runSweepParallel(cols, p.strategyId, valid, config, { ...ctl, workers: this.opts.workers });
+      const points = await runSweepParallel(cols, p.strategyId, valid, config, { ...ctl, pool: this.pool, risk });
       return (summary) => sweepResult(summary, points, invalid, p.objective);
     });
   }

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LAB_MAX_CSV_BYTES, LAB_MAX_REPORTED_ISSUES, type LabImportResult } from '../../engine/api/lab';
-import { parseCsvInWorker } from '../../engine/backtest/pool';
+import { parseCsvInWorker, type BacktestPool } from '../../engine/backtest/pool';
 import { medianInterval, type LabStore } from './datasets';
 
 /** bars per stored chunk: one short transaction each, so the engine's writes never wait long */
@@ -61,7 +61,7 @@ async function readCsv(path: string): Promise<string> {
 export async function importCsv(
   store: LabStore,
   req: CsvImportRequest,
-  opts: { now: () => number; signal: AbortSignal; onImported: (id: string) => void },
+  opts: { now: () => number; signal: AbortSignal; onImported: (id: string) => void; pool?: BacktestPool },
 ): Promise<LabImportResult> {
   const name = req.name ?? datasetNameFor(req.path);
   const id = `csv:${name}`;
@@ -69,7 +69,7 @@ export async function importCsv(
     throw new ImportRequestError('conflict', `a dataset named "${name}" exists already: choose another name, or import with replace to overwrite it`);
   }
   const text = await readCsv(req.path);
-  const parsed = await parseCsvInWorker(text, { repair: req.repair }, { signal: opts.signal });
+  const parsed = await parseCsvInWorker(text, { repair: req.repair }, { signal: opts.signal, pool: opts.pool });
   const issues = parsed.issues.slice(0, LAB_MAX_REPORTED_ISSUES);
   if (!parsed.ok) return { status: 'refused', message: parsed.message, issues, issueCount: parsed.issues.length };
   const cols = parsed.cols;

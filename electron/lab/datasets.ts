@@ -3,7 +3,7 @@
 // symbol that keeps growing still gives the run (and its chart) exactly the bars it used.
 import type { LabDataset, LabDatasetBars } from '../../engine/api/lab';
 import type { BarColumns } from '../../engine/backtest/columns';
-import { TIMEFRAME_MS, type Bar, type Timeframe } from '../../engine/domain/types';
+import { TIMEFRAME_MS, type Bar, type Instrument, type Timeframe } from '../../engine/domain/types';
 import type { LabRepo } from '../../db/repositories/lab';
 import type { BarCoverage } from '../../db/repositories/bars';
 
@@ -20,12 +20,16 @@ export interface CachedSymbol {
   timeframe: Timeframe;
   /** smallest quantity step (1 = whole shares; crypto trades fractions) */
   qtyStep: number;
+  /** the instrument as live trading sees it, for the risk gate (default: a whole-share, shortable stock) */
+  instrument?: Instrument;
 }
 
 /** a dataset pinned to the bars it had when resolved */
 export interface PinnedDataset {
   info: LabDataset;
   qtyStep: number;
+  /** what the risk gate checks entries against */
+  instrument: Instrument;
   load(): BarColumns;
 }
 
@@ -56,7 +60,7 @@ export class DatasetCatalog {
       if (pinned) return pinned;
     } else if (id.startsWith('csv:')) {
       const info = this.store.lab.getDataset(id);
-      if (info) return { info, qtyStep: 1, load: () => this.store.lab.loadDatasetColumns(id) };
+      if (info) return { info, qtyStep: 1, instrument: plainStock(info.name, 1), load: () => this.store.lab.loadDatasetColumns(id) };
     }
     const known = this.list().map((d) => d.id);
     throw new UnknownDatasetError(`unknown dataset "${id}"; ${known.length ? `choose one of ${known.join(', ')}` : 'there are none yet: import a CSV'}`);
@@ -77,7 +81,8 @@ export class DatasetCatalog {
       importedAt: null,
       issueCount: 0,
     };
-    return { info, qtyStep: s.qtyStep, load: () => this.store.loadBarColumns(s.symbol, s.timeframe, cov.firstT, cov.lastT) };
+    const instrument = s.instrument ?? plainStock(s.symbol, s.qtyStep);
+    return { info, qtyStep: s.qtyStep, instrument, load: () => this.store.loadBarColumns(s.symbol, s.timeframe, cov.firstT, cov.lastT) };
   }
 }
 
@@ -116,4 +121,13 @@ export function chartBars(dataset: string, cols: BarColumns, maxBars: number, fr
     bars.push({ t: cols.t[i]!, o: cols.o[i]!, h, l, c: cols.c[end - 1]!, v });
   }
   return { dataset, bars, barsPerCandle: per };
+}
+
+/**
+ * An imported CSV says nothing about its instrument: it is taken as an ordinary US stock (whole
+ * shares, no minimum notional, shortable), so the gate applies the account-level rules and the
+ * run's own allowShort decides shorting.
+ */
+function plainStock(symbol: string, qtyStep: number): Instrument {
+  return { symbol, name: symbol, assetClass: 'us_equity', priceIncrement: 0.01, qtyIncrement: qtyStep, minNotional: 0, fractionable: qtyStep < 1, shortable: true };
 }

@@ -4,6 +4,7 @@
 import { LAB_MAX_TRADES, type LabMetrics, type LabResult, type LabResultSummary, type LabSweepPoint, type LabTrade, type LabWindow } from '../../engine/api/lab';
 import type { BarColumns } from '../../engine/backtest/columns';
 import type { BacktestMetrics } from '../../engine/backtest/metrics';
+import type { RiskRefusals } from '../../engine/backtest/jobs';
 import type { BacktestReport } from '../../engine/backtest/report';
 import type { SweepPoint } from '../../engine/backtest/sweep';
 import type { Trade } from '../../engine/backtest/types';
@@ -36,8 +37,10 @@ export type SummaryBase = Omit<LabResultSummary, 'metrics' | 'walkForward' | 'sw
 
 type Detail<K extends LabResult['kind']> = Omit<Extract<LabResult, { kind: K }>, 'kind' | 'summary'>;
 
-export function backtestResult(base: SummaryBase, report: BacktestReport): SavedLabResult {
-  const summary: LabResultSummary = { ...base, metrics: labMetrics(report.metrics), walkForward: null, sweep: null };
+export function backtestResult(base: SummaryBase, report: BacktestReport & { riskRefusals?: RiskRefusals | null }): SavedLabResult {
+  const gate = report.riskRefusals ?? null;
+  const metrics: LabMetrics = gate ? { ...labMetrics(report.metrics), riskRefused: gate.count } : labMetrics(report.metrics);
+  const summary: LabResultSummary = { ...base, metrics, ...(gate ? { riskRefusals: gate.byRule } : {}), walkForward: null, sweep: null };
   const detail: Detail<'backtest'> = {
     trades: report.trades.slice(0, LAB_MAX_TRADES).map(labTrade),
     tradesTotal: report.trades.length,

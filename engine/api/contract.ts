@@ -125,6 +125,8 @@ export const ReadinessThresholdsSchema = z.strictObject({
   maxWinRate: rangeSetting('maximum win rate', 0, 1),
   minTrades: rangeSetting('minimum number of trades', 1, 100_000, true),
   minPositiveWindowShare: rangeSetting('share of walk-forward windows with a positive Sharpe', 0, 1),
+  minPaperDays: rangeSetting('minimum paper trading days', 1, 3650, true),
+  maxPaperDeviationPp: rangeSetting('paper vs backtest return tolerance (percentage points)', 0, 100),
 });
 
 export const SettingsSchema = z.strictObject({

@@ -139,6 +139,8 @@ const setupFields = {
   costs: costsSchema.default({ commission: { perShare: 0, pct: 0, fixed: 0 }, slippage: { kind: 'none' } }),
   sizing: sizingSchema.default({ kind: 'all-in' }),
   allowShort: z.boolean().default(false),
+  /** entries pass the live RiskEngine with the app's current risk settings, refused as live would refuse them */
+  riskGate: z.boolean().default(true),
   name: runName.optional(),
 };
 
@@ -316,7 +318,10 @@ export interface LabRunFinished {
 }
 
 /** JSON has no NaN or Infinity: an undefined figure (no trades, no variance) is null */
-export type LabMetrics = { [K in keyof BacktestMetrics]: number | null };
+export type LabMetrics = { [K in keyof BacktestMetrics]: number | null } & {
+  /** entries the live risk gate refused (absent: run without the gate, or saved before it existed) */
+  riskRefused?: number;
+};
 
 export interface LabCosts {
   commission: { perShare: number; pct: number; fixed: number };
@@ -333,6 +338,8 @@ export interface LabSetup {
   costs: LabCosts;
   sizing: SizingModel;
   allowShort: boolean;
+  /** whether entries went through the live RiskEngine (absent in results saved before the option) */
+  riskGate?: boolean;
 }
 
 export interface LabWalkForwardSummary {
@@ -367,6 +374,8 @@ export interface LabResultSummary {
   setup: LabSetup;
   /** a backtest's metrics (null for the other kinds) */
   metrics: LabMetrics | null;
+  /** a backtest's entries refused by the risk gate, per RiskEngine rule (absent without the gate) */
+  riskRefusals?: Record<string, number>;
   walkForward: LabWalkForwardSummary | null;
   sweep: LabSweepSummary | null;
 }

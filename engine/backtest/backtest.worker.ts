@@ -1,17 +1,20 @@
-// Worker thread for sweeps and walk-forward: receives the shared bars once, then jobs; posts
-// progress per unit and the result or the error. All the work itself is in jobs.ts.
-import { parentPort, workerData } from 'node:worker_threads';
-import { columnsOfShared, runJob, type BacktestJob, type SharedBars } from './jobs';
+// Worker thread of the backtest pool (pool.ts): it lives across many jobs, so each job brings its
+// bars (a SharedArrayBuffer, shared rather than copied); it posts progress per unit and the result
+// or the error. All the work itself is in jobs.ts.
+import { parentPort } from 'node:worker_threads';
+import { columnsOfShared, runJob } from './jobs';
+import type { WorkerReply, WorkerRequest } from './pool';
 
 if (!parentPort) throw new Error('backtest.worker must run as a worker thread');
 const port = parentPort;
-const cols = columnsOfShared(workerData as SharedBars);
+const post = (m: WorkerReply): void => port.postMessage(m);
 
-port.on('message', (msg: { id: number; job: BacktestJob }) => {
+port.on('message', (msg: WorkerRequest) => {
   try {
-    const result = runJob(cols, msg.job, () => port.postMessage({ id: msg.id, type: 'progress' }));
-    port.postMessage({ id: msg.id, type: 'result', result });
+    const result = runJob(columnsOfShared(msg.bars), msg.job, () => post({ id: msg.id, type: 'progress' }));
+    post({ id: msg.id, type: 'result', result });
   } catch (e) {
-    port.postMessage({ id: msg.id, type: 'error', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) });
+    post({ id: msg.id, type: 'error', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) });
   }
 });
+post({ type: 'ready' });

@@ -1,10 +1,12 @@
 // The work a backtest worker thread does, as plain functions over plain data, so the pool and
 // its worker stay thin: the worker only moves messages, and these are testable without threads.
 import { parseOhlcvCsv, type CsvIssue, type CsvParseOptions } from '../data/csv';
+import type { Instrument, RiskSettings } from '../domain/types';
 import type { StrategyParams } from '../strategies/params';
 import type { StrategySpec } from '../strategies/registry';
 import { columnsFromBars, type BarColumns } from './columns';
 import { backtestReport, type BacktestReport } from './report';
+import { riskEngineGate } from './riskGate';
 import { catalogueFactory, runSweep, type SweepPoint } from './sweep';
 import type { BacktestConfig } from './types';
 import { runWalkForward, type Objective, type WalkForwardSpec, type WalkForwardWindow, type WindowResult } from './walkForward';
@@ -28,20 +30,36 @@ export function columnsOfShared(s: SharedBars): BarColumns {
   return { length: n, t: view(0), o: view(1), h: view(2), l: view(3), c: view(4), v: view(5) };
 }
 
+/**
+ * The live RiskEngine's inputs as plain data: a job crosses to a worker by structured clone, which
+ * cannot carry the gate function, so the worker builds the gate (riskGate.ts) from these.
+ */
+export interface RiskGateSpec {
+  settings: RiskSettings;
+  instrument: Instrument;
+}
+
+/** entries the risk gate refused in one backtest, counted per RiskEngine rule */
+export interface RiskRefusals {
+  count: number;
+  byRule: Record<string, number>;
+}
+
 export type BacktestJob =
-  | { kind: 'sweep'; strategyId: string; points: StrategyParams[]; config: BacktestConfig }
+  | { kind: 'sweep'; strategyId: string; points: StrategyParams[]; config: BacktestConfig; risk?: RiskGateSpec }
   | {
       kind: 'walk-forward';
       strategyId: string;
       points: StrategyParams[];
       config: BacktestConfig;
+      risk?: RiskGateSpec;
       spec: WalkForwardSpec;
       windows: WalkForwardWindow[];
       objective: Objective;
       audit: boolean;
     }
   /** one backtest of any strategy spec (ensembles, regime gates), reported with downsampled curves */
-  | { kind: 'backtest'; spec: StrategySpec; config: BacktestConfig; curvePoints: number }
+  | { kind: 'backtest'; spec: StrategySpec; config: BacktestConfig; curvePoints: number; risk?: RiskGateSpec }
   /** a history import's validation: the CSV text in, columns (not a million objects) out */
   | { kind: 'parse-csv'; text: string; options: CsvParseOptions };
 
@@ -50,15 +68,22 @@ export type CsvColumnsResult = { ok: true; cols: BarColumns; issues: CsvIssue[] 
 export type BacktestJobResult =
   | { kind: 'sweep'; points: SweepPoint[] }
   | { kind: 'walk-forward'; windows: WindowResult[] }
-  | { kind: 'backtest'; report: BacktestReport }
+  /** riskRefusals is null when the job ran without the risk gate */
+  | { kind: 'backtest'; report: BacktestReport; riskRefusals: RiskRefusals | null }
   | { kind: 'parse-csv'; result: CsvColumnsResult };
 
 /** runs one job; `tick` is called after each unit (sweep point or window) */
 export function runJob(cols: BarColumns, job: BacktestJob, tick: () => void): BacktestJobResult {
   if (job.kind === 'backtest') {
-    const report = backtestReport(cols, job.spec, job.config, job.curvePoints);
+    const refusals: RiskRefusals | null = job.risk ? { count: 0, byRule: {} } : null;
+    const config = withRiskGate(job.config, job.risk, (rule) => {
+      if (!refusals) return;
+      refusals.count++;
+      refusals.byRule[rule] = (refusals.byRule[rule] ?? 0) + 1;
+    });
+    const report = backtestReport(cols, job.spec, config, job.curvePoints);
     tick();
-    return { kind: 'backtest', report };
+    return { kind: 'backtest', report, riskRefusals: refusals };
   }
   if (job.kind === 'parse-csv') {
     const parsed = parseOhlcvCsv(job.text, job.options);
@@ -66,7 +91,14 @@ export function runJob(cols: BarColumns, job: BacktestJob, tick: () => void): Ba
     return { kind: 'parse-csv', result: parsed.ok ? { ok: true, cols: columnsFromBars(parsed.bars), issues: parsed.issues } : parsed };
   }
   const factory = catalogueFactory(job.strategyId);
-  if (job.kind === 'sweep') return { kind: 'sweep', points: runSweep(cols, factory, job.points, job.config, { onProgress: tick }) };
-  const r = runWalkForward(cols, factory, job.points, job.spec, job.config, { windows: job.windows, objective: job.objective, audit: job.audit, onProgress: tick });
+  const config = withRiskGate(job.config, job.risk);
+  if (job.kind === 'sweep') return { kind: 'sweep', points: runSweep(cols, factory, job.points, config, { onProgress: tick }) };
+  const r = runWalkForward(cols, factory, job.points, job.spec, config, { windows: job.windows, objective: job.objective, audit: job.audit, onProgress: tick });
   return { kind: 'walk-forward', windows: r.windows };
+}
+
+/** the config with the live RiskEngine in front of every entry, when the job asks for it */
+function withRiskGate(config: BacktestConfig, risk: RiskGateSpec | undefined, onRefused?: (rule: string) => void): BacktestConfig {
+  if (!risk) return config;
+  return { ...config, riskGate: riskEngineGate(risk.settings, risk.instrument, onRefused ? (d) => onRefused(d.rule) : undefined) };
 }

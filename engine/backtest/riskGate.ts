@@ -9,6 +9,8 @@ import type { EntryRequest } from './types';
 export interface RiskDenial {
   index: number;
   time: number;
+  /** the RiskEngine rule that refused it (e.g. max_position_notional) */
+  rule: string;
   reason: string;
 }
 
@@ -27,7 +29,8 @@ export function riskEngineGate(settings: RiskSettings, instrument: Instrument, o
       { symbol: instrument.symbol, side: req.side === 'long' ? 'buy' : 'sell', qty: req.qty },
     );
     if (decision.approved) return req.qty;
-    onDenied?.({ index: req.index, time: req.time, reason: decision.reason });
+    const rule = decision.checks.find((c) => !c.passed)?.rule ?? 'risk';
+    onDenied?.({ index: req.index, time: req.time, rule, reason: decision.reason });
     return 0;
   };
 }

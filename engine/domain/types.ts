@@ -73,6 +73,12 @@ export function isOpenStatus(s: OrderStatus): boolean {
 export const ORDER_ORIGINS = ['strategy', 'manual', 'killswitch', 'external'] as const;
 export type OrderOrigin = (typeof ORDER_ORIGINS)[number];
 
+/** Exit levels sent with an entry: the broker holds a stop-loss and a take-profit for it (one cancels the other). */
+export interface BracketLevels {
+  stopLoss: number;
+  takeProfit: number;
+}
+
 export interface OrderRecord {
   /** deterministic id derived from the intent; the broker sees it and we look orders up by it */
   clientOrderId: string;
@@ -95,6 +101,11 @@ export interface OrderRecord {
   statusReason: string | null;
   createdAt: number;
   updatedAt: number;
+  /**
+   * Bracket exits sent with this entry. Kept in memory only: the journal needs no column,
+   * because an order is sent exactly once, from the intent, and never resent after a restart.
+   */
+  bracket?: BracketLevels | null;
 }
 
 export interface Fill {
@@ -163,6 +174,8 @@ export interface OrderIntent {
   /** price the decision was made at (last close); approval re-checks drift against it */
   refPrice: number;
   barTime: number | null;
+  /** stocks only: exits the broker holds for this entry (Alpaca offers no bracket for crypto) */
+  bracket?: BracketLevels | null;
 }
 
 export interface RiskCheckResult {
@@ -307,6 +320,10 @@ export interface ReadinessThresholds {
   maxWinRate: number;
   minTrades: number;
   minPositiveWindowShare: number;
+  /** paper trading must span at least this many trading days (UTC dates with equity points) */
+  minPaperDays: number;
+  /** paper return within this many percentage points of the backtest over the same period */
+  maxPaperDeviationPp: number;
 }
 
 export interface Settings {
@@ -344,6 +361,14 @@ export interface PositionView extends Position {
   lastPrice: number | null;
   marketValue: number | null;
   unrealizedPnl: number | null;
+  /** the exits protecting it: bracket legs at the broker, or levels the engine watches itself (crypto) */
+  protection?: PositionProtection;
+}
+
+export interface PositionProtection {
+  stop: number;
+  target: number;
+  kind: 'bracket' | 'local-watchdog';
 }
 
 export type AlertLevel = 'info' | 'warning' | 'critical';

@@ -32,9 +32,20 @@ function rank(s: OrderStatus): number {
   }
 }
 
+const BRACKET_LEGS_META_KEY = 'bracketLegParents';
+
+/** how long a strategy exit waits for its bracket legs' cancel confirmations, and in how many looks */
+const LEG_CANCEL_WAIT_MS = 5000;
+const LEG_CANCEL_POLLS = 100;
+
 export type SubmitResult = { ok: true; order: OrderRecord } | { ok: false; error: ApiError };
 
 export class OrderManager {
+  /** executions applied so far; submit compares it across its journal wait */
+  private fillsApplied = 0;
+  /** open bracket legs reported nested in their entry: leg client id -> entry client id (persisted) */
+  private readonly legParents: Map<string, string>;
+
   /**
    * @param gate refuses an intent before anything is journaled (the readiness gate of a live
    *   account); the emergency stop's own orders are never gated
@@ -42,7 +53,10 @@ export class OrderManager {
   constructor(
     private readonly ctx: EngineContext,
     private readonly gate: (intent: OrderIntent) => ApiError | null = () => null,
-  ) {}
+    private readonly recheck: (intent: OrderIntent, reserved: OrderRecord) => string | null = () => null,
+  ) {
+    this.legParents = new Map(Object.entries(ctx.store.getMeta<Record<string, string>>(BRACKET_LEGS_META_KEY) ?? {}));
+  }
 
   /** Journal, then send. Resolves once the broker answered (or the answer is known to be lost). */
   async submit(intent: OrderIntent): Promise<SubmitResult> {
@@ -52,6 +66,13 @@ export class OrderManager {
     }
     const refused = intent.origin === 'killswitch' ? null : this.gate(intent);
     if (refused) return { ok: false, error: refused };
+    // Only an exit over resting legs waits here: any other intent must reach the in-memory
+    // reservation below in this same turn, so later checks of this turn count it.
+    const legs = intent.origin === 'strategy' ? this.bracketLegsBlockingExit(intent) : [];
+    if (legs.length > 0) {
+      const legsRefused = await this.cancelBracketLegsBeforeExit(intent, legs);
+      if (legsRefused) return { ok: false, error: legsRefused };
+    }
     const now = ctx.clock.now();
     const clientOrderId = clientOrderIdFor(intent.intentKey);
     const record: OrderRecord = {
@@ -73,6 +94,7 @@ export class OrderManager {
       statusReason: null,
       createdAt: now,
       updatedAt: now,
+      bracket: intent.bracket ?? null,
     };
     // crypto trades around the clock: Alpaca refuses 'day' orders for it
     if (ctx.state.instruments.get(intent.symbol)?.assetClass === 'crypto') record.tif = 'gtc';
@@ -88,6 +110,7 @@ export class OrderManager {
     // Journal first: the intent is committed (with everything else this turn decided, in one
     // fsync) before the broker hears of it.
     let inserted: 'inserted' | 'duplicate' = 'duplicate';
+    const fillsBefore = this.fillsApplied;
     try {
       await ctx.write(() => (inserted = ctx.store.insertOrder(record)));
     } catch (e) {
@@ -106,6 +129,15 @@ export class OrderManager {
       this.patch(clientOrderId, { status: 'unsent', statusReason: 'emergency stop pressed before it was sent', updatedAt: ctx.clock.now() });
       return { ok: false, error: { code: 'halted', message: 'trading was halted by the emergency stop before this order was sent; it was not sent' } };
     }
+    // A fill applied while the journal was committing (a bracket leg, a stop) moved equity and
+    // positions after the caller checked the limits: check them again on the state the broker
+    // will actually see. Without such a fill, the caller's check still holds.
+    const refusedNow = intent.origin === 'killswitch' || this.fillsApplied === fillsBefore ? null : this.recheck(intent, record);
+    if (refusedNow) {
+      this.patch(clientOrderId, { status: 'unsent', statusReason: `risk re-check before sending: ${refusedNow}`, updatedAt: ctx.clock.now() });
+      ctx.audit('risk_denied', `${intent.side.toUpperCase()} ${intent.qty} ${intent.symbol} not sent: ${refusedNow} (re-checked before sending)`, { clientOrderId });
+      return { ok: false, error: { code: 'risk_denied', message: `not sent: ${refusedNow}` } };
+    }
     ctx.audit('order_submitted', `${intent.side.toUpperCase()} ${intent.qty} ${intent.symbol} ${intent.type}: ${intent.reason}`, { clientOrderId, intent });
 
     const res = await ctx.broker.submitOrder({
@@ -117,6 +149,7 @@ export class OrderManager {
       limitPrice: record.limitPrice,
       stopPrice: null,
       tif: record.tif,
+      bracket: record.bracket ?? null,
     });
     if (res.ok) {
       this.applyBrokerOrder(res.value, null);
@@ -160,6 +193,59 @@ export class OrderManager {
     return { ok: true, order: this.current(clientOrderId) ?? order };
   }
 
+  /**
+   * The broker holds a long position's qty for its bracket legs: a strategy exit sent while they
+   * rest is refused ("insufficient qty available"), and a leg that fired after the exit would
+   * open a short. So when a strategy closes a position whose only open orders are bracket legs,
+   * the legs are cancelled first, and the exit goes out only once the broker confirmed that.
+   * These are the legs to cancel (none when the intent is no such exit).
+   */
+  private bracketLegsBlockingExit(intent: OrderIntent): OrderRecord[] {
+    const held = this.ctx.state.positions.get(intent.symbol)?.qty ?? 0;
+    const closing = (held > 0 && intent.side === 'sell') || (held < 0 && intent.side === 'buy');
+    if (!closing) return [];
+    const open = [...this.ctx.state.openOrders.values()].filter((o) => o.symbol === intent.symbol);
+    return open.length > 0 && open.every((o) => this.isBracketLeg(o)) ? open : [];
+  }
+
+  /** Cancel the legs and wait for the broker to confirm; an error means the exit must not be sent. */
+  private async cancelBracketLegsBeforeExit(intent: OrderIntent, open: OrderRecord[]): Promise<ApiError | null> {
+    const held = this.ctx.state.positions.get(intent.symbol)?.qty ?? 0;
+    for (const leg of open) {
+      const r = await this.cancel(leg.clientOrderId);
+      if (!r.ok && r.error.code !== 'conflict') {
+        return { code: 'broker_error', message: `the exit was not sent: its bracket leg ${leg.clientOrderId} could not be cancelled (${r.error.message})` };
+      }
+    }
+    // The cancel requests are answered before the broker's 'canceled' events arrive; wait for
+    // those, as the broker keeps the qty held until the legs are really gone.
+    const deadline = this.ctx.clock.now() + LEG_CANCEL_WAIT_MS;
+    for (let i = 0; i < LEG_CANCEL_POLLS && open.some((o) => this.ctx.state.openOrders.has(o.clientOrderId)); i++) {
+      await new Promise((r) => setTimeout(r, LEG_CANCEL_WAIT_MS / LEG_CANCEL_POLLS));
+      if (this.ctx.clock.now() > deadline) break;
+    }
+    const still = open.filter((o) => this.ctx.state.openOrders.has(o.clientOrderId));
+    if (still.length > 0) {
+      return { code: 'broker_error', message: `the exit was not sent: bracket legs ${still.map((o) => o.clientOrderId).join(', ')} are not confirmed cancelled yet` };
+    }
+    if ((this.ctx.state.positions.get(intent.symbol)?.qty ?? 0) !== held) {
+      return { code: 'conflict', message: `the exit was not sent: a bracket leg of ${intent.symbol} executed while its siblings were being cancelled` };
+    }
+    this.ctx.audit('order_updated', `Cancelled the bracket legs of ${intent.symbol} (${open.map((o) => o.clientOrderId).join(', ')}) before the strategy exit`, { legs: open.map((o) => o.clientOrderId), intentKey: intent.intentKey });
+    return null;
+  }
+
+  /**
+   * A stop-loss or take-profit leg the broker created for one of our bracket entries: reported
+   * nested in the entry (Alpaca), or named after it (the simulator's `${entry}-sl` / `-tp`).
+   */
+  isBracketLeg(o: OrderRecord): boolean {
+    const parentId = this.legParents.get(o.clientOrderId) ?? /^(.+)-(?:sl|tp)$/.exec(o.clientOrderId)?.[1];
+    if (parentId === undefined) return false;
+    const parent = this.current(parentId);
+    return parent !== null && parent.symbol === o.symbol && parent.origin !== 'external';
+  }
+
   handleBrokerEvent(e: BrokerEvent): void {
     switch (e.type) {
       case 'order':
@@ -189,12 +275,28 @@ export class OrderManager {
     const next: OrderRecord = { ...prev, ...stripUndefined(patch) };
     if (isOpenStatus(next.status)) this.ctx.state.openOrders.set(clientOrderId, next);
     else this.ctx.state.openOrders.delete(clientOrderId);
+    if (!isOpenStatus(next.status) && this.legParents.delete(clientOrderId)) this.saveLegParents();
     // A status change is recoverable from the broker, so it joins the turn's group commit.
     void this.ctx.write(
       () => this.ctx.store.updateOrder(clientOrderId, patch),
       () => this.ctx.emit('orders:updated', next),
     );
     return next;
+  }
+
+  private rememberLegs(o: BrokerOrder): void {
+    let added = false;
+    for (const leg of o.legs ?? []) {
+      if (this.legParents.get(leg.clientOrderId) === o.clientOrderId || !isOpenStatus(leg.status)) continue;
+      this.legParents.set(leg.clientOrderId, o.clientOrderId);
+      added = true;
+    }
+    if (added) this.saveLegParents();
+  }
+
+  private saveLegParents(): void {
+    const all = Object.fromEntries(this.legParents);
+    void this.ctx.write(() => this.ctx.store.setMeta(BRACKET_LEGS_META_KEY, all));
   }
 
   /** An order we did not place (the broker's close-out, or found at reconciliation): journal it as external. */
@@ -246,6 +348,7 @@ export class OrderManager {
   }
 
   private applyBrokerOrder(o: BrokerOrder, reason: string | null): void {
+    this.rememberLegs(o);
     const prev = this.current(o.clientOrderId) ?? this.adopt(o);
     // filled quantities come only from fill events (each applied once), never from order snapshots
     const status = o.status === 'filled' || o.status === 'partially_filled' ? prev.status : o.status;
@@ -281,6 +384,7 @@ export class OrderManager {
     ctx.flushWrites();
     if (!ctx.store.applyFill({ fill, order: orderPatch, position, account })) return false;
 
+    this.fillsApplied++;
     ctx.state.positions = positions;
     if (position.qty === 0) ctx.state.positions.delete(fill.symbol);
     ctx.state.account = account;

@@ -1,6 +1,7 @@
-// The readiness items that rest on lab evidence: the latest saved backtest (after costs) and
-// walk-forward of the enabled strategy. Pure: the caller reads the latest evidence through the
-// store (SqliteStore.latestLabEvidence) and passes it in with the thresholds (settings).
+// The readiness items that rest on evidence: the latest saved backtest (after costs) and
+// walk-forward of the enabled strategy, and the paper-trading record set against that backtest.
+// Pure: the caller reads the evidence through the store (SqliteStore.latestLabEvidence,
+// SqliteStore.paperRecord) and passes it in with the thresholds (settings).
 import type { LabResultSummary } from '../api/lab';
 import type { ReadinessItem, ReadinessStatus } from '../domain/types';
 
@@ -16,6 +17,10 @@ export interface EvidenceThresholds {
   minTrades: number;
   /** share of walk-forward windows whose out-of-sample Sharpe is above 0 */
   minPositiveWindowShare: number;
+  /** paper trading must span at least this many trading days */
+  minPaperDays: number;
+  /** paper return within this many percentage points of the backtest over the same period */
+  maxPaperDeviationPp: number;
 }
 
 export const DEFAULT_EVIDENCE_THRESHOLDS: EvidenceThresholds = {
@@ -25,6 +30,8 @@ export const DEFAULT_EVIDENCE_THRESHOLDS: EvidenceThresholds = {
   maxWinRate: 0.6,
   minTrades: 30,
   minPositiveWindowShare: 2 / 3,
+  minPaperDays: 20,
+  maxPaperDeviationPp: 5,
 };
 
 export interface BacktestEvidence {
@@ -54,10 +61,39 @@ export interface WalkForwardEvidence {
   positiveWindows: number;
 }
 
+/** one UTC date with equity points: the first and last of them */
+export interface EquityDay {
+  /** YYYY-MM-DD (UTC) */
+  day: string;
+  firstT: number;
+  first: number;
+  lastT: number;
+  last: number;
+}
+
+/** the equity curve of the latest saved backtest of the enabled strategy */
+export interface BacktestCurveEvidence {
+  resultId: string;
+  name: string;
+  dataset: string;
+  /** time and equity, oldest first (the saved, downsampled curve) */
+  curve: { t: number; v: number }[];
+}
+
+/** the paper-trading record: the account's equity per trading day, and the backtest to compare it with */
+export interface PaperRecord {
+  /** where the equity was recorded, e.g. "alpaca (paper)", for the evidence text */
+  source: string;
+  days: EquityDay[];
+  backtest: BacktestCurveEvidence | null;
+}
+
 /** the latest saved lab results of the enabled strategy (either may be missing) */
 export interface LabEvidence {
   backtest: BacktestEvidence | null;
   walkForward: WalkForwardEvidence | null;
+  /** the paper-trading record (absent: not read; its items then fail for want of evidence) */
+  paper?: PaperRecord | null;
 }
 
 /** the strategy the checklist is about: its evidence should be for these parameters */
@@ -216,6 +252,85 @@ export function evidenceItems(
             ? `Run the walk-forward on ${enabled.id}.`
             : 'The strategy does not hold up out of sample: simplify it, widen the train window, or choose another strategy.',
     });
+  }
+  items.push(...paperItems(latest?.paper ?? null, t, enabled));
+  return items;
+}
+
+/**
+ * The backtest's return from `from` to `to`, read off its equity curve at the last point at or
+ * before each time; null when the curve does not span the whole period.
+ */
+export function backtestReturnOver(curve: readonly { t: number; v: number }[], from: number, to: number): number | null {
+  const first = curve[0];
+  const last = curve.at(-1);
+  if (!first || !last || first.t > from || last.t < to) return null;
+  const at = (x: number): number => {
+    let v = first.v;
+    for (const p of curve) {
+      if (p.t > x) break;
+      v = p.v;
+    }
+    return v;
+  };
+  const start = at(from);
+  return start > 0 ? at(to) / start - 1 : null;
+}
+
+/** the two paper-trading items: enough trading days, and a paper return close to the backtest's over them */
+export function paperItems(paper: PaperRecord | null, t: EvidenceThresholds = DEFAULT_EVIDENCE_THRESHOLDS, enabled?: EnabledStrategy): ReadinessItem[] {
+  const daysLabel = `Paper trading: at least ${t.minPaperDays} trading days`;
+  const returnLabel = `Paper return within ${t.maxPaperDeviationPp} pp of the backtest`;
+  const days = paper?.days ?? [];
+  const first = days[0];
+  const last = days.at(-1);
+  if (!paper || !first || !last) {
+    const fix = `Trade the enabled strategy on a paper account for at least ${t.minPaperDays} trading days.`;
+    return [
+      { id: 'paper_days', label: daysLabel, status: 'fail', evidence: 'no equity recorded yet', fix },
+      { id: 'paper_vs_backtest', label: returnLabel, status: 'fail', evidence: 'no paper trading to compare with the backtest', fix },
+    ];
+  }
+  const period = `${first.day} to ${last.day}`;
+  const enoughDays = days.length >= t.minPaperDays;
+  const items: ReadinessItem[] = [
+    {
+      id: 'paper_days',
+      label: daysLabel,
+      status: enoughDays ? 'pass' : 'fail',
+      evidence: `${days.length} trading day${days.length === 1 ? '' : 's'} with equity recorded on ${paper.source}, ${period}`,
+      fix: enoughDays ? '' : `Keep paper trading: ${t.minPaperDays - days.length} more trading day(s) needed.`,
+    },
+  ];
+  const paperReturn = first.first > 0 ? last.last / first.first - 1 : null;
+  const bt = paper.backtest;
+  const coverFix = `Run a backtest of ${enabled?.id ?? 'the enabled strategy'} in the Lab on data covering the paper period (${period}).`;
+  if (paperReturn === null) {
+    items.push({ id: 'paper_vs_backtest', label: returnLabel, status: 'fail', evidence: `the first equity point (${first.first}) is not positive`, fix: 'Check the account history.' });
+  } else if (bt === null) {
+    items.push({ id: 'paper_vs_backtest', label: returnLabel, status: 'warn', evidence: `paper return ${pct(paperReturn)} over ${period}; no saved backtest to compare with`, fix: coverFix });
+  } else {
+    const btReturn = backtestReturnOver(bt.curve, first.firstT, last.lastT);
+    if (btReturn === null) {
+      items.push({
+        id: 'paper_vs_backtest',
+        label: returnLabel,
+        status: 'warn',
+        evidence: `paper return ${pct(paperReturn)} over ${period}; the latest backtest "${bt.name}" on ${bt.dataset} does not cover that period`,
+        fix: coverFix,
+      });
+    } else {
+      const gapPp = Math.abs(paperReturn - btReturn) * 100;
+      // a tolerance in the last digits: a gap of exactly the threshold passes despite float noise
+      const close = gapPp <= t.maxPaperDeviationPp + 1e-9;
+      items.push({
+        id: 'paper_vs_backtest',
+        label: returnLabel,
+        status: close ? 'pass' : 'fail',
+        evidence: `paper ${pct(paperReturn)} vs backtest ${pct(btReturn)} ("${bt.name}") over ${period}: ${+gapPp.toFixed(2)} pp apart`,
+        fix: close ? '' : 'Paper trading departs from the backtest: check the costs and slippage the backtest assumes, fills, and whether the strategy and parameters are the same.',
+      });
+    }
   }
   return items;
 }

@@ -96,9 +96,22 @@ export class SimBroker implements Broker {
     if (!(req.qty > 0) || !Number.isFinite(req.qty)) return reject('qty must be > 0');
     if (req.type !== 'market' && req.type !== 'limit') return reject(`order type ${req.type} is not supported by the simulator`);
     if (req.type === 'limit' && !(req.limitPrice !== null && req.limitPrice > 0)) return reject('limit_price must be > 0');
+    if (req.bracket) {
+      // as Alpaca: no advanced order classes for crypto, and the legs must sit on either side of the market
+      if (instrument.assetClass !== 'us_equity') return reject('crypto orders not allowed for advanced order_class: bracket');
+      const { stopLoss, takeProfit } = req.bracket;
+      const ordered = req.side === 'buy' ? stopLoss < last && last < takeProfit : takeProfit < last && last < stopLoss;
+      if (!(stopLoss > 0 && takeProfit > 0) || !ordered) {
+        return reject(`bracket legs must be on either side of the market (stop_loss ${stopLoss}, take_profit ${takeProfit}, last ${last})`);
+      }
+    }
     const held = this.positions.get(req.symbol)?.qty ?? 0;
-    if (req.side === 'sell' && held - req.qty < -1e-9 && !instrument.shortable) {
-      return reject(`insufficient qty available for order (requested: ${req.qty}, available: ${Math.max(0, held)})`);
+    // Open sells hold a long position's qty (a bracket's legs do): like Alpaca, a sell beyond
+    // what is left is refused rather than shorting through the held shares.
+    const heldForSells = held > 0 ? this.openQty(req.symbol, 'sell') : 0;
+    const available = Math.max(0, held - heldForSells);
+    if (req.side === 'sell' && held - heldForSells - req.qty < -1e-9 && (!instrument.shortable || heldForSells > 0)) {
+      return reject(`insufficient qty available for order (requested: ${req.qty}, available: ${available})`);
     }
     if (req.side === 'buy') {
       const px = req.type === 'limit' ? (req.limitPrice as number) : last * (1 + this.slippage);
@@ -205,12 +218,42 @@ export class SimBroker implements Broker {
       type: req.type,
       qty: req.qty,
       limitPrice: req.limitPrice,
+      stopPrice: req.stopPrice,
+      bracket: req.bracket ?? null,
       status,
       filledQty: 0,
       avgFillPrice: null,
       createdAt: now,
       updatedAt: now,
     };
+  }
+
+  private openQty(symbol: string, side: Side): number {
+    let q = 0;
+    for (const o of this.open.values()) if (o.symbol === symbol && o.side === side) q += o.qty - o.filledQty;
+    return q;
+  }
+
+  /** A bracket entry filled: the broker now holds its exits, a stop and a limit, one cancelling the other. */
+  private openBracketLegs(parent: SimOrderRow): void {
+    const b = parent.bracket;
+    if (!b) return;
+    const now = this.opts.clock.now();
+    const side: Side = parent.side === 'buy' ? 'sell' : 'buy';
+    const base = { symbol: parent.symbol, side, qty: parent.qty, tif: 'gtc' as const, bracket: null };
+    const sl = this.newRow({ ...base, clientOrderId: `${parent.clientOrderId}-sl`, type: 'stop', limitPrice: null, stopPrice: b.stopLoss }, now, 'accepted');
+    const tp = this.newRow({ ...base, clientOrderId: `${parent.clientOrderId}-tp`, type: 'limit', limitPrice: b.takeProfit, stopPrice: null }, now, 'accepted');
+    for (const leg of [sl, tp]) this.open.set(leg.clientOrderId, leg);
+    this.opts.ledger.saveOrders([sl, tp]);
+    for (const leg of [sl, tp]) this.emit({ type: 'order', order: toBrokerOrder(leg), reason: `bracket leg of ${parent.clientOrderId}` });
+    this.tryFillLimitAtLast(tp);
+  }
+
+  /** The other leg of a bracket exit, while it is open. */
+  private siblingLeg(row: SimOrderRow): SimOrderRow | null {
+    const m = /^(.+)-(sl|tp)$/.exec(row.clientOrderId);
+    if (!m) return null;
+    return this.open.get(`${m[1]}-${m[2] === 'sl' ? 'tp' : 'sl'}`) ?? null;
   }
 
   private reservedForBuys(): number {
@@ -270,7 +313,15 @@ export class SimBroker implements Broker {
     if (this.open.size === 0) return;
     for (const { symbol, bar } of batch) {
       for (const row of this.open.values()) {
-        if (row.symbol !== symbol || row.type !== 'limit' || row.limitPrice === null) continue;
+        if (row.symbol !== symbol) continue;
+        const stop = row.stopPrice ?? null;
+        if (row.type === 'stop' && stop !== null) {
+          // a stop triggers when the bar trades through it; a gap past it fills at the open
+          if (row.side === 'sell' && bar.l <= stop) this.execute(row, row.qty - row.filledQty, Math.min(bar.o, stop));
+          else if (row.side === 'buy' && bar.h >= stop) this.execute(row, row.qty - row.filledQty, Math.max(bar.o, stop));
+          continue;
+        }
+        if (row.type !== 'limit' || row.limitPrice === null) continue;
         if (row.side === 'buy' && bar.l <= row.limitPrice) this.execute(row, row.qty - row.filledQty, Math.min(bar.o, row.limitPrice));
         else if (row.side === 'sell' && bar.h >= row.limitPrice) this.execute(row, row.qty - row.filledQty, Math.max(bar.o, row.limitPrice));
       }
@@ -312,6 +363,12 @@ export class SimBroker implements Broker {
     this.positions.set(row.symbol, position);
     if (row.status === 'filled') this.open.delete(row.clientOrderId);
     this.emit({ type: 'fill', fill, order: toBrokerOrder(row) });
+    if (row.status === 'filled') {
+      this.openBracketLegs(row);
+      // one cancels the other: the exit is done, the sibling leg would open a new position
+      const sibling = this.siblingLeg(row);
+      if (sibling) this.cancelRows([sibling]);
+    }
   }
 
   private emit(e: BrokerEvent): void {

@@ -2,7 +2,7 @@
 // (db/simLedger.ts stores it in a separate SQLite file in the data directory). Keeping it
 // separate makes the crash tests honest: after a SIGKILL the broker may know an order that
 // our journal does not, exactly as with a real broker.
-import type { Bar, Fill, OrderStatus, OrderType, Side } from '../domain/types';
+import type { Bar, BracketLevels, Fill, OrderStatus, OrderType, Side } from '../domain/types';
 
 export interface SimOrderRow {
   brokerOrderId: string;
@@ -12,6 +12,10 @@ export interface SimOrderRow {
   type: OrderType;
   qty: number;
   limitPrice: number | null;
+  /** trigger of a stop order (a bracket's stop-loss leg) */
+  stopPrice?: number | null;
+  /** an entry's exits: once it fills, they become its two legs, one cancelling the other */
+  bracket?: BracketLevels | null;
   status: OrderStatus;
   filledQty: number;
   avgFillPrice: number | null;

@@ -11,12 +11,15 @@ import { hashString } from '../util/rng';
 export const MAX_PRICE_DRIFT = 0.005;
 
 export type RecheckFn = (intent: OrderIntent, price: number) => { ok: true } | { ok: false; reason: string };
+/** The intent as it should be sent at `price`: protective levels keep their distance from the entry. */
+export type RepriceFn = (intent: OrderIntent, price: number) => OrderIntent;
 
 export class ApprovalQueue {
   constructor(
     private readonly ctx: EngineContext,
     private readonly orders: OrderManager,
     private readonly recheck: RecheckFn,
+    private readonly reprice: RepriceFn = (intent) => intent,
   ) {}
 
   pending(): Approval[] {
@@ -66,7 +69,9 @@ export class ApprovalQueue {
       return { ok: false, error: { code: 'risk_denied', message: `not sent: ${re.reason}` } };
     }
     this.decide(a, 'approved', 'approved by the user');
-    const res = await this.orders.submit(a.intent);
+    // the price may have moved in the order's favour since the proposal (the drift check allows
+    // that): a bracket computed then could sit on the wrong side of the market now
+    const res = await this.orders.submit(this.reprice(a.intent, price));
     return res.ok ? { ok: true, order: res.order } : res;
   }
 

@@ -1,4 +1,5 @@
-// Open positions with their entry, last price and P&L.
+// Open positions with their entry, last price, P&L and protective exits. A local watchdog is
+// marked as such: those levels are enforced by this app only while it runs, not by the broker.
 import { useShallow } from 'zustand/react/shallow';
 import { money, pnlClass, price, quantity, signedMoney } from '../format';
 import { openPositions, usePositionsStore } from '../store/positions';
@@ -24,6 +25,7 @@ export function PositionsTable() {
               <th className="num">Value</th>
               <th className="num">Unrealized</th>
               <th className="num">Realized</th>
+              <th>Protection</th>
             </tr>
           </thead>
           <tbody>
@@ -36,6 +38,16 @@ export function PositionsTable() {
                 <td className="num">{money(p.marketValue)}</td>
                 <td className={`num ${pnlClass(p.unrealizedPnl)}`}>{signedMoney(p.unrealizedPnl)}</td>
                 <td className={`num ${pnlClass(p.realizedPnl)}`}>{signedMoney(p.realizedPnl)}</td>
+                <td data-testid="position-protection">
+                  {p.protection ? (
+                    <span title={p.protection.kind === 'bracket' ? 'stop-loss and take-profit held at the broker' : 'watched by this app on every bar; not held at the broker'}>
+                      stop {price(p.protection.stop)} / target {price(p.protection.target)}{' '}
+                      {p.protection.kind === 'bracket' ? '(bracket)' : '(local watchdog)'}
+                    </span>
+                  ) : (
+                    <span className="muted">none</span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

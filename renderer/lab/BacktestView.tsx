@@ -21,7 +21,7 @@ function MetricsTable(props: { result: BacktestResult }) {
         {METRIC_ROWS.map((row) => (
           <tr key={row.key} data-metric={row.key}>
             <th scope="row">{row.label}</th>
-            <td className="num">{formatMetric(m[row.key], row.format)}</td>
+            <td className="num">{formatMetric(m[row.key] ?? null, row.format)}</td>
           </tr>
         ))}
       </tbody>

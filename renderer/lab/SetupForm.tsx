@@ -257,6 +257,9 @@ function SizingFields(props: { draft: LabFormDraft; problems: Record<string, str
       <label className="check">
         <input type="checkbox" checked={draft.allowShort} onChange={(e) => patchDraft({ allowShort: e.target.checked })} /> Allow short
       </label>
+      <label className="check" title="Entries the app's current risk settings would refuse in live trading are refused here too, and counted">
+        <input type="checkbox" checked={draft.riskGate} onChange={(e) => patchDraft({ riskGate: e.target.checked })} /> Apply live risk limits
+      </label>
     </fieldset>
   );
 }

@@ -30,7 +30,7 @@ export function metricsCsv(results: readonly LabResultSummary[]): string {
     line(['strategy', ...withMetrics.map((r) => (r.strategy.kind === 'single' ? `${r.strategy.id} ${Object.entries(r.strategy.params).map(([k, v]) => `${k}=${v}`).join(' ')}` : 'ensemble'))]),
     line(['dataset', ...withMetrics.map((r) => r.setup.dataset)]),
   ];
-  const rows = METRIC_ROWS.map((m) => line([m.key, ...withMetrics.map((r) => r.metrics[m.key])]));
+  const rows = METRIC_ROWS.map((m) => line([m.key, ...withMetrics.map((r) => r.metrics[m.key] ?? null)]));
   return [line(head), ...context, ...rows].join('\r\n') + '\r\n';
 }
 

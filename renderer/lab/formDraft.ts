@@ -50,6 +50,8 @@ export interface LabFormDraft {
   objective: Objective;
   cash: string;
   allowShort: boolean;
+  /** entries go through the live risk limits (refused as live trading would refuse them) */
+  riskGate: boolean;
   costs: CostsDraft;
   sizing: SizingDraft;
   name: string;
@@ -69,8 +71,11 @@ export const initialDraft = (): LabFormDraft => ({
   objective: 'sharpe',
   cash: '10000',
   allowShort: false,
+  riskGate: true,
   costs: { commissionPct: '0.1', perShare: '0', fixed: '0', slippage: 'bps', bps: '2', atrFraction: '0.1' },
-  sizing: { kind: 'all-in', fractionPct: '10', riskPct: '1', stopAtr: '2' },
+  // the live default (1% risked to a 2 x ATR stop): with "apply live risk limits" on, all-in
+  // entries would all be refused by the 20% position cap
+  sizing: { kind: 'risk', fractionPct: '10', riskPct: '1', stopAtr: '2' },
   name: '',
 });
 
@@ -139,6 +144,7 @@ function setupOf(d: LabFormDraft, problems: Problems) {
     costs: costsOf(d.costs, problems),
     sizing: sizingOf(d.sizing, problems),
     allowShort: d.allowShort,
+    riskGate: d.riskGate,
     ...(d.name.trim() ? { name: d.name.trim() } : {}),
   };
 }

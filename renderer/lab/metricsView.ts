@@ -31,6 +31,7 @@ export const METRIC_ROWS: readonly MetricRow[] = [
   { key: 'bestTrade', label: 'Best trade', format: 'pct' },
   { key: 'worstTrade', label: 'Worst trade', format: 'pct' },
   { key: 'exposure', label: 'Exposure', format: 'pct' },
+  { key: 'riskRefused', label: 'Entries refused by risk', format: 'count' },
   { key: 'commissions', label: 'Commissions', format: 'money', better: 'low' },
   { key: 'finalEquity', label: 'Final equity', format: 'money', better: 'high' },
   { key: 'buyAndHoldReturn', label: 'Buy & hold return', format: 'pct' },

@@ -116,12 +116,23 @@ test('"Approve next 1" lets the next proposal through without a click, and it fi
     .toBe(1);
   await expect(remaining).toHaveAttribute('data-remaining', '0');
   await expect(remaining).toHaveText('every proposal waits');
-  await expect(page.getByTestId('position-row').first()).toBeVisible({ timeout: 30_000 });
+  // it filled (its position may already be closed again by its own bracket at this simulator speed)
+  await expect
+    .poll(
+      async () => {
+        const now = await wire.request('orders:list', { scope: 'all' });
+        return now.ok ? now.value.filter((o) => !knownOrders.has(o.clientOrderId) && o.origin === 'strategy' && o.status === 'filled').length : -1;
+      },
+      { timeout: 30_000, message: 'the auto-approved order filled' },
+    )
+    .toBe(1);
 });
 
 test('"Emergency stop + flatten" halts with zero positions and zero open orders, and says who and why', async () => {
-  // straight after the fill (the simulator swings fast, and a loss breaker would refuse new
-  // orders): a resting limit order far below the market next to the position
+  // a position of its own (a manual market order carries no bracket, so nothing closes it before
+  // the stop does) and a resting limit order far below the market
+  const bought = await wire.request('orders:submit', { symbol: 'MSFT', side: 'buy', qty: 1, type: 'market' });
+  if (!bought.ok) throw new Error(`could not open the position: ${bought.error.message}`);
   const resting = await wire.request('orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1, type: 'limit', limitPrice: 1 });
   if (!resting.ok) throw new Error(`could not place the resting order: ${resting.error.message}`);
   await expect(page.getByTestId('open-order-row').first()).toBeVisible();

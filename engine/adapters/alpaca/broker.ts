@@ -7,7 +7,7 @@
 // - Failures are values with a readable message; a message we cannot interpret is logged with its
 //   raw body and skipped.
 import type { streaming } from '@alpacahq/alpaca-trade-api';
-import type { BrokerStatus } from '../../domain/types';
+import type { BracketLevels, BrokerStatus } from '../../domain/types';
 import type { Broker, BrokerAccount, BrokerEvent, BrokerOrderRequest, BrokerPosition, BrokerResult } from '../../ports';
 import { consoleLog, type AlpacaClient, type AlpacaLog, type StreamTuning } from './client';
 import { asFailure, describeFailure, type CallFailure } from './errors';
@@ -17,8 +17,8 @@ import { parseAccount, parseOrder, parsePosition, type AlpacaBrokerOrder } from 
 export interface AlpacaOrderRequest extends BrokerOrderRequest {
   /** dollars instead of `qty` (market orders; fractional shares or crypto) */
   notional?: number | null;
-  /** stocks only: Alpaca refuses brackets on crypto */
-  bracket?: { takeProfitLimitPrice: number; stopLossStopPrice: number; stopLossLimitPrice?: number | null } | null;
+  /** stocks only: Alpaca refuses brackets on crypto; `stopLossLimit` makes the stop leg a stop-limit */
+  bracket?: (BracketLevels & { stopLossLimit?: number | null }) | null;
 }
 
 export interface AlpacaBrokerOptions {
@@ -274,10 +274,10 @@ export class AlpacaBroker implements Broker {
           ...(req.bracket
             ? {
                 orderClass: 'bracket' as const,
-                takeProfit: { limitPrice: wireAmount(req.bracket.takeProfitLimitPrice) },
+                takeProfit: { limitPrice: wireAmount(req.bracket.takeProfit) },
                 stopLoss: {
-                  stopPrice: wireAmount(req.bracket.stopLossStopPrice),
-                  limitPrice: isPositiveFinite(req.bracket.stopLossLimitPrice ?? null) ? wireAmount(req.bracket.stopLossLimitPrice as number) : undefined,
+                  stopPrice: wireAmount(req.bracket.stopLoss),
+                  limitPrice: isPositiveFinite(req.bracket.stopLossLimit ?? null) ? wireAmount(req.bracket.stopLossLimit as number) : undefined,
                 },
               }
             : {}),

@@ -144,14 +144,14 @@ describe('orders', () => {
   it('a stock bracket carries its legs; a crypto bracket is refused by Alpaca', async () => {
     const r = await rig();
     const px = r.emu.market.lastPrice('AAPL') as number;
-    const res = await r.broker.submitOrder(order({ qty: 3, bracket: { takeProfitLimitPrice: Math.round(px + 10), stopLossStopPrice: Math.round(px - 10) } }));
+    const res = await r.broker.submitOrder(order({ qty: 3, bracket: { takeProfit: Math.round(px + 10), stopLoss: Math.round(px - 10) } }));
     expect(res.ok && res.value.orderClass).toBe('bracket');
     expect(res.ok && res.value.legs.map((l) => [l.type, l.alpacaStatus])).toEqual([
       ['limit', 'held'],
       ['stop', 'held'],
     ]);
     const btc = r.emu.market.lastPrice('BTC/USD') as number;
-    const crypto = await r.broker.submitOrder(order({ symbol: 'BTC/USD', qty: 0.01, tif: 'gtc', bracket: { takeProfitLimitPrice: Math.round(btc + 500), stopLossStopPrice: Math.round(btc - 500) } }));
+    const crypto = await r.broker.submitOrder(order({ symbol: 'BTC/USD', qty: 0.01, tif: 'gtc', bracket: { takeProfit: Math.round(btc + 500), stopLoss: Math.round(btc - 500) } }));
     expect(crypto).toEqual({ ok: false, kind: 'rejected', message: expect.stringMatching(/crypto orders not allowed for advanced order_class: bracket/) });
   });
 

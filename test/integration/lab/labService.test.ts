@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_RISK } from '../../../engine/defaults';
 import type { EngineEvent, Result } from '../../../engine/api/contract';
 import type { LabImportResult, LabResult, LabResultSummary, LabRunFinished, LabRunStatus } from '../../../engine/api/lab';
 import { parseTimestamp } from '../../../engine/data/csv';
@@ -79,6 +80,8 @@ describe.skipIf(!have)('LabService on a real store and worker threads', () => {
         costs: gooCosts,
         sizing: { kind: 'all-in' },
         allowShort: true,
+        // the reference (backtesting.py) knows no risk limits: reproduced without the live gate
+        riskGate: false,
         name: 'GOOG reference',
       }),
     );
@@ -210,6 +213,34 @@ describe.skipIf(!have)('LabService on a real store and worker threads', () => {
     const evidence = store.latestLabEvidence('sma-cross');
     expect(evidence.walkForward).toMatchObject({ resultId: started.runId, windows: 6 });
     expect(evidence.backtest).toMatchObject({ trades: 94, afterCosts: true });
+  });
+
+  it('by default a backtest goes through the live RiskEngine: all-in entries over the position cap are refused, counted per rule', async () => {
+    const gated = new LabService({ store, cachedSymbols: () => [], workers: 2, riskSettings: () => ({ ...DEFAULT_RISK, maxPositionNotionalPct: 0.5 }) });
+    const finished: LabRunFinished[] = [];
+    gated.subscribe((e) => {
+      if (e.name === 'lab:finished') finished.push(e.payload);
+    });
+    const request = { dataset: 'csv:GOOG', strategy: { kind: 'single', id: 'sma-cross', params: { fast: 10, slow: 20 } }, cash: 10_000, costs: gooCosts, allowShort: true };
+    try {
+      // all-in sizing asks for 100% of equity: a 50% position cap refuses every entry, as live would
+      const allIn = value<LabRunStatus>(await gated.dispatch('lab:run_backtest', { ...request, sizing: { kind: 'all-in' } }));
+      await vi.waitFor(() => expect(finished.map((f) => f.runId)).toContain(allIn.runId), { timeout: 20_000 });
+      const refused = store.lab.getResult(allIn.runId)!.summary;
+      expect(refused.setup.riskGate).toBe(true);
+      expect(refused.metrics?.trades).toBe(0);
+      expect(refused.metrics?.riskRefused).toBeGreaterThan(0);
+      expect(refused.riskRefusals).toEqual({ max_position_notional: refused.metrics?.riskRefused });
+
+      // a fixed 40% fraction fits under the cap: the same signals trade, nothing is refused
+      const fraction = value<LabRunStatus>(await gated.dispatch('lab:run_backtest', { ...request, sizing: { kind: 'fixed-fraction', fraction: 0.4 } }));
+      await vi.waitFor(() => expect(finished.map((f) => f.runId)).toContain(fraction.runId), { timeout: 20_000 });
+      const passed = store.lab.getResult(fraction.runId)!.summary;
+      expect(passed.metrics?.trades).toBeGreaterThan(50);
+      expect(passed.metrics?.riskRefused).toBe(0);
+    } finally {
+      await gated.shutdown();
+    }
   });
 
   it('shutting the lab down mid-run stops the workers, saves nothing and refuses new requests', async () => {

@@ -1,7 +1,7 @@
 // Sweeps and walk-forward on worker threads give exactly the single-thread results, report
 // progress per unit, and stop on cancel.
 import { describe, expect, it } from 'vitest';
-import { runSweepParallel, runWalkForwardParallel } from '../../../engine/backtest/pool';
+import { BacktestPool, runSweepParallel, runWalkForwardParallel } from '../../../engine/backtest/pool';
 import { catalogueFactory, CancelledError, gridPoints, runSweep, validPoints } from '../../../engine/backtest/sweep';
 import { runWalkForward } from '../../../engine/backtest/walkForward';
 import { syntheticColumns } from './synthetic';
@@ -42,5 +42,43 @@ describe('worker pool', () => {
     const abort = new AbortController();
     const run = runSweepParallel(big, 'sma-cross', points, config, { workers: 2, signal: abort.signal, onProgress: () => abort.abort() });
     await expect(run).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('workers start once and are reused across calls; a cancel replaces only the busy ones; idle workers stop', async () => {
+    const pool = new BacktestPool({ size: 2, idleMs: 300 });
+    try {
+      expect(pool.workerCount).toBe(0);
+      const first = await runSweepParallel(cols, 'sma-cross', points, config, { pool });
+      expect(pool.workerCount).toBe(2);
+      await pool.warm();
+      const t0 = performance.now();
+      // warm workers answer in far less than a cold start (~0.4 s to boot tsx per worker)
+      expect(await runSweepParallel(cols, 'sma-cross', points, config, { pool })).toEqual(first);
+      expect(performance.now() - t0).toBeLessThan(350);
+      expect(pool.workerCount).toBe(2);
+
+      const big = syntheticColumns(200_000, 3);
+      const abort = new AbortController();
+      const run = runSweepParallel(big, 'sma-cross', points, config, { pool, workers: 1, signal: abort.signal, onProgress: () => abort.abort() });
+      await expect(run).rejects.toBeInstanceOf(CancelledError);
+      expect(pool.workerCount).toBe(1);
+      // the pool still works after a cancel, starting a replacement on demand
+      expect(await runSweepParallel(cols, 'sma-cross', points, config, { pool })).toEqual(first);
+      expect(pool.workerCount).toBe(2);
+
+      await new Promise((r) => setTimeout(r, 600));
+      expect(pool.workerCount).toBe(0);
+    } finally {
+      await pool.shutdown();
+    }
+  });
+
+  it('a shut-down pool refuses work and cancels what was running', async () => {
+    const pool = new BacktestPool({ size: 2 });
+    const big = syntheticColumns(200_000, 3);
+    const run = runSweepParallel(big, 'sma-cross', points, config, { pool, onProgress: () => void pool.shutdown() });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(pool.workerCount).toBe(0);
+    await expect(runSweepParallel(cols, 'sma-cross', points, config, { pool })).rejects.toBeInstanceOf(CancelledError);
   });
 });

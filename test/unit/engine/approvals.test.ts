@@ -124,3 +124,19 @@ describe('switching to autonomous mode', () => {
     expect(h.store.listAudit(20).some((a) => a.kind === 'approval_rejected' && /withdrawn: autonomous mode/.test(a.message))).toBe(true);
   });
 });
+
+describe('approving after a favourable move', () => {
+  it('sends the bracket moved with the price, so its legs stay on either side of the market', async () => {
+    h = await makeHarness();
+    const price = lastPrice(h, 'AAPL');
+    const ref = Math.round(price * 1.02 * 100) / 100; // proposed 2% higher: the price has since fallen, in the buyer's favour
+    const a = propose(h, { refPrice: ref, bracket: { stopLoss: Math.round((ref - 4) * 100) / 100, takeProfit: Math.round((ref + 6) * 100) / 100 } });
+    const r = await h.engine.dispatch('orders:approve', { approvalId: a.id });
+    expect(r.ok).toBe(true);
+    const sent = (r as { value: { bracket?: { stopLoss: number; takeProfit: number } | null } }).value.bracket;
+    expect(sent?.stopLoss).toBeCloseTo(price - 4, 1);
+    expect(sent?.takeProfit).toBeCloseTo(price + 6, 1);
+    expect(sent!.stopLoss).toBeLessThan(price);
+    expect(sent!.takeProfit).toBeGreaterThan(price);
+  });
+});

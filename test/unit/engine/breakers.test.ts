@@ -180,4 +180,16 @@ describe('readiness gating', () => {
     expect(h.engine.readiness().filter((i) => i.status === 'fail').length).toBeGreaterThan(0); // no backtest saved yet
     expect((await h.engine.dispatch('supervisor:set_mode', { mode: 'autonomous' })).ok).toBe(true);
   });
+
+  it('the paper-trading items read the equity curve through the store when the evidence is refreshed', async () => {
+    h = await makeHarness();
+    for (const [i, equity] of [100_000, 101_000, 102_000].entries()) h.store.appendEquity({ t: Date.UTC(2020, 0, 1 + i, 15), equity, cash: equity });
+    h.engine.refreshEvidence();
+    const days = new Set(h.store.equityCurve(1_000_000).map((p) => new Date(p.t).toISOString().slice(0, 10))).size;
+    expect(days).toBeGreaterThanOrEqual(3);
+    const item = h.engine.readiness().find((i) => i.id === 'paper_days');
+    expect(item?.status).toBe('fail');
+    expect(item?.evidence).toMatch(new RegExp(`^${days} trading days with equity recorded on ${h.broker.status.kind} \\(${h.broker.status.environment}\\), 2020-01-01 to `));
+    expect(h.engine.readiness().find((i) => i.id === 'paper_vs_backtest')?.status).toBe('warn');
+  });
 });

@@ -16,6 +16,10 @@ export class FaultyBroker implements Broker {
   /** listOpenOrders reports these many phantom orders for the next N calls (slow confirmation) */
   phantomOpenOrders = 0;
   calls: Method[] = [];
+  /** market orders are acknowledged but never executed (a halted symbol, a stuck venue) */
+  stallMarketOrders = false;
+  private readonly stalled = new Map<string, BrokerOrder>();
+  private readonly listeners = new Set<(e: BrokerEvent) => void>();
   /** hook run when a method is called, before it acts */
   onCall: ((m: Method) => void) | null = null;
 
@@ -42,6 +46,11 @@ export class FaultyBroker implements Broker {
   async submitOrder(req: BrokerOrderRequest): Promise<BrokerResult<BrokerOrder>> {
     const g = await this.gate<BrokerOrder>('submitOrder');
     if (g) return g;
+    if (this.stallMarketOrders && req.type === 'market') {
+      const o: BrokerOrder = { brokerOrderId: `stalled-${req.clientOrderId}`, clientOrderId: req.clientOrderId, symbol: req.symbol, side: req.side, type: 'market', qty: req.qty, limitPrice: null, status: 'accepted', filledQty: 0, avgFillPrice: null };
+      this.stalled.set(req.clientOrderId, o);
+      return { ok: true, value: o };
+    }
     const r = await this.inner.submitOrder(req);
     if (this.loseNextSubmitResponse) {
       this.loseNextSubmitResponse = false;
@@ -50,7 +59,18 @@ export class FaultyBroker implements Broker {
     return r;
   }
   async cancelOrder(id: string): Promise<BrokerResult<void>> {
-    return (await this.gate<void>('cancelOrder')) ?? this.inner.cancelOrder(id);
+    const g = await this.gate<void>('cancelOrder');
+    if (g) return g;
+    const stalled = this.stalled.get(id);
+    if (stalled) {
+      this.stalled.delete(id);
+      const canceled: BrokerOrder = { ...stalled, status: 'canceled' };
+      queueMicrotask(() => {
+        for (const l of this.listeners) l({ type: 'order', order: canceled, reason: 'canceled' });
+      });
+      return { ok: true, value: undefined };
+    }
+    return this.inner.cancelOrder(id);
   }
   async cancelAllOrders(): Promise<BrokerResult<void>> {
     return (await this.gate<void>('cancelAllOrders')) ?? this.inner.cancelAllOrders();
@@ -78,7 +98,12 @@ export class FaultyBroker implements Broker {
     return (await this.gate<void>('closeAllPositions')) ?? this.inner.closeAllPositions();
   }
   onEvent(listener: (e: BrokerEvent) => void): () => void {
-    return this.inner.onEvent(listener);
+    this.listeners.add(listener);
+    const off = this.inner.onEvent(listener);
+    return () => {
+      this.listeners.delete(listener);
+      off();
+    };
   }
   close(): Promise<void> {
     return this.inner.close();

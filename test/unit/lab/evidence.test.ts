@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_EVIDENCE_THRESHOLDS,
   evidenceItems,
+  paperItems,
   type BacktestEvidence,
   type LabEvidence,
+  type PaperRecord,
   type WalkForwardEvidence,
 } from '../../../engine/readiness/evidence';
 import type { ReadinessStatus } from '../../../engine/domain/types';
@@ -38,7 +40,37 @@ const walkForward = (over: Partial<WalkForwardEvidence> = {}): WalkForwardEviden
   ...over,
 });
 
-const evidence = (bt: Partial<BacktestEvidence> = {}, wf: Partial<WalkForwardEvidence> = {}): LabEvidence => ({ backtest: backtest(bt), walkForward: walkForward(wf) });
+const DAY = 86_400_000;
+const PAPER_START = Date.UTC(2025, 2, 3);
+
+/**
+ * `days` UTC dates of paper equity (a point at 14:30 and 21:00 each) going from 100,000 to
+ * 100,000 x (1 + paperReturn), beside a backtest curve that gains btReturn over the same span and
+ * starts `btLead` ms before it (negative: it starts after the paper period does).
+ */
+function paper(days: number, paperReturn: number, btReturn: number | null, btLead = 10 * DAY): PaperRecord {
+  const list = Array.from({ length: days }, (_, i) => {
+    const t0 = PAPER_START + i * DAY;
+    return { day: new Date(t0).toISOString().slice(0, 10), firstT: t0 + 14.5 * 3_600_000, first: 100_000, lastT: t0 + 21 * 3_600_000, last: 100_000 };
+  });
+  list[list.length - 1]!.last = 100_000 * (1 + paperReturn);
+  const from = list[0]!.firstT;
+  const to = list.at(-1)!.lastT;
+  const curve = [
+    { t: from - btLead, v: 9_000 },
+    { t: from, v: 10_000 },
+    { t: (from + to) / 2, v: 10_500 },
+    { t: to, v: 10_000 * (1 + (btReturn ?? 0)) },
+    { t: to + DAY, v: 12_345 },
+  ];
+  return { source: 'alpaca (paper)', days: list, backtest: btReturn === null ? null : { resultId: 'bt-1', name: 'SMA 10/20 on sim:AAPL', dataset: 'sim:AAPL', curve } };
+}
+
+const evidence = (bt: Partial<BacktestEvidence> = {}, wf: Partial<WalkForwardEvidence> = {}): LabEvidence => ({
+  backtest: backtest(bt),
+  walkForward: walkForward(wf),
+  paper: paper(20, 0.05, 0.05),
+});
 
 function statusOf(latest: LabEvidence | null, id: string, enabled?: { id: string; params: Record<string, number> }): ReadinessStatus {
   const item = evidenceItems(latest, DEFAULT_EVIDENCE_THRESHOLDS, enabled).find((i) => i.id === id);
@@ -55,8 +87,11 @@ describe('evidenceItems', () => {
       ['backtest_win_rate', 'fail'],
       ['backtest_trades', 'fail'],
       ['walk_forward_oos', 'fail'],
+      ['paper_days', 'fail'],
+      ['paper_vs_backtest', 'fail'],
     ]);
-    for (const i of items) expect(i.fix).toMatch(/Lab/);
+    for (const i of items.slice(0, 5)) expect(i.fix).toMatch(/Lab/);
+    for (const i of items.slice(5)) expect(i.fix).toMatch(/paper account for at least 20 trading days/);
   });
 
   it('all thresholds met: every item passes, with the figures and the result named as evidence', () => {
@@ -119,5 +154,51 @@ describe('evidenceItems', () => {
   it('thresholds are a parameter: a stricter Sharpe bar fails what the default passes', () => {
     const strict = { ...DEFAULT_EVIDENCE_THRESHOLDS, minSharpe: 1.5 };
     expect(evidenceItems(evidence({ sharpe: 1 }), strict).find((i) => i.id === 'backtest_sharpe')!.status).toBe('fail');
+  });
+
+  describe('paper trading', () => {
+    const item = (p: PaperRecord | null, id: string, thresholds = DEFAULT_EVIDENCE_THRESHOLDS) => {
+      const found = paperItems(p, thresholds, { id: 'sma-cross', params: { fast: 10, slow: 20 } }).find((i) => i.id === id);
+      if (!found) throw new Error(`no item ${id}`);
+      return found;
+    };
+
+    it('needs at least 20 trading days: 19 fails (saying how many more), 20 passes', () => {
+      const nineteen = item(paper(19, 0, 0), 'paper_days');
+      expect(nineteen.status).toBe('fail');
+      expect(nineteen.evidence).toBe('19 trading days with equity recorded on alpaca (paper), 2025-03-03 to 2025-03-21');
+      expect(nineteen.fix).toMatch(/1 more trading day/);
+      expect(item(paper(20, 0, 0), 'paper_days').status).toBe('pass');
+      // the threshold is a setting
+      expect(item(paper(20, 0, 0), 'paper_days', { ...DEFAULT_EVIDENCE_THRESHOLDS, minPaperDays: 21 }).status).toBe('fail');
+    });
+
+    it('paper return within 5 pp of the backtest over the same period: 4.9 and 5.0 pass, 5.1 fails', () => {
+      const at = (btReturn: number) => item(paper(20, 0.1, btReturn), 'paper_vs_backtest');
+      expect(at(0.051).status).toBe('pass');
+      expect(at(0.05).status).toBe('pass');
+      const off = at(0.049);
+      expect(off.status).toBe('fail');
+      expect(off.evidence).toBe('paper 10% vs backtest 4.9% ("SMA 10/20 on sim:AAPL") over 2025-03-03 to 2025-03-22: 5.1 pp apart');
+      expect(off.fix).not.toBe('');
+      // either direction counts, and the tolerance is a setting
+      expect(item(paper(20, 0.1, 0.151), 'paper_vs_backtest').status).toBe('fail');
+      expect(item(paper(20, 0.1, 0.049), 'paper_vs_backtest', { ...DEFAULT_EVIDENCE_THRESHOLDS, maxPaperDeviationPp: 5.2 }).status).toBe('pass');
+    });
+
+    it('a backtest that does not cover the paper period, or none, warns and says how to fix it', () => {
+      const late = item(paper(20, 0.1, 0.1, -DAY), 'paper_vs_backtest');
+      expect(late.status).toBe('warn');
+      expect(late.evidence).toMatch(/does not cover that period/);
+      expect(late.fix).toBe('Run a backtest of sma-cross in the Lab on data covering the paper period (2025-03-03 to 2025-03-22).');
+      const none = item(paper(20, 0.1, null), 'paper_vs_backtest');
+      expect(none.status).toBe('warn');
+      expect(none.fix).toMatch(/covering the paper period/);
+    });
+
+    it('with no equity recorded both items fail', () => {
+      expect(item({ source: 'sim (simulated)', days: [], backtest: null }, 'paper_days').status).toBe('fail');
+      expect(item({ source: 'sim (simulated)', days: [], backtest: null }, 'paper_vs_backtest').status).toBe('fail');
+    });
   });
 });

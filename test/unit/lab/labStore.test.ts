@@ -156,4 +156,29 @@ describe('lab repository', () => {
       store.close();
     }
   });
+
+  it('the paper record: equity grouped by UTC date (first and last point of each), and the latest backtest curve of the strategy', () => {
+    const store = SqliteStore.open(dir);
+    try {
+      expect(store.paperRecord('sma-cross')).toEqual({ days: [], backtest: null });
+      const d1 = Date.UTC(2025, 2, 3);
+      const d2 = Date.UTC(2025, 2, 4);
+      // 23:59:59.999 and 00:00 the next day fall on different UTC dates; appended out of order
+      for (const [t, equity] of [[d1 + 14 * 3_600_000, 100], [d2 - 1, 101], [d1 + 15 * 3_600_000, 99], [d2, 102], [d2 + 20 * 3_600_000, 104]] as const) {
+        store.appendEquity({ t, equity, cash: equity });
+      }
+      const curve = [{ t: d1, v: 10_000 }, { t: d2, v: 10_100 }];
+      store.lab.saveResult({ summary: summary({ id: 'bt', createdAt: 5 }), detail: { trades: [], tradesTotal: 0, equity: curve, drawdown: [] } });
+      store.lab.saveResult({ summary: summary({ id: 'bt-other', createdAt: 6, strategyId: 'macd-trend' }), detail: { trades: [], tradesTotal: 0, equity: [], drawdown: [] } });
+      expect(store.paperRecord('sma-cross')).toEqual({
+        days: [
+          { day: '2025-03-03', firstT: d1 + 14 * 3_600_000, first: 100, lastT: d2 - 1, last: 101 },
+          { day: '2025-03-04', firstT: d2, first: 102, lastT: d2 + 20 * 3_600_000, last: 104 },
+        ],
+        backtest: { resultId: 'bt', name: 'run', dataset: 'csv:GOOG', curve },
+      });
+    } finally {
+      store.close();
+    }
+  });
 });
