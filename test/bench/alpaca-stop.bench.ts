@@ -90,8 +90,16 @@ export default async function alpacaStopBench(b: Bench): Promise<void> {
     await emu.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  if (process.env.BENCH_DEBUG) {
+    const byPath = new Map<string, number>();
+    for (const r of emu.requests as unknown as { method: string; path: string }[]) {
+      const k = `${r.method} ${r.path.replace(/[0-9a-f-]{36}/g, ':id').split('?')[0]}`;
+      byPath.set(k, (byPath.get(k) ?? 0) + 1);
+    }
+    console.log([...byPath.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12));
+  }
   const s = summarize(samples);
-  const note = `${RUNS} runs through startRuntime({broker: 'alpaca'}): killswitch:engage (flatten) with ${ORDERS} open orders + ${POSITIONS} positions at the emulator, journaled by the engine; until the report is confirmed (broker lists 0 orders, 0 positions); at most ${Math.max(...requests)} requests per stop; real SDK over loopback, 200 requests/min enforced`;
+  const note = `${RUNS} runs through startRuntime({broker: 'alpaca'}): killswitch:engage (flatten) with ${ORDERS} open orders + ${POSITIONS} positions at the emulator, journaled by the engine; until the report is confirmed (broker lists 0 orders, 0 positions); at most ${Math.max(...requests)} requests per stop; real SDK over loopback, 200 requests/min enforced; runs in order (ms): ${samples.map((x) => x.toFixed(0)).join(', ')}`;
   b.record({ name: 'Alpaca runtime emergency stop to confirmed flat (median)', value: s.median, unit: 'ms', target: '< 1000 ms', met: s.median < 1000, note });
   b.record({ name: 'Alpaca runtime emergency stop to confirmed flat (p99)', value: s.p99, unit: 'ms', target: '< 1000 ms', met: s.p99 < 1000, note });
 }

@@ -18,8 +18,13 @@ export interface TokenBucketOptions {
   perMinute: number;
   /** the window (default one minute; tests shrink it to run in seconds) */
   windowMs?: number;
-  /** share of the budget usable as an immediate burst (default 0.2) */
+  /** share of the budget usable as an immediate burst (default 0.5) */
   burstFraction?: number;
+  /**
+   * tokens only urgent requests may spend (default a tenth of the burst): routine traffic can
+   * never leave the emergency stop waiting for the bucket to refill
+   */
+  urgentReserve?: number;
   /** the time source (tests inject one); milliseconds */
   now?: () => number;
 }
@@ -39,10 +44,12 @@ export class TokenBucket {
   peak = 0;
   private readonly windowMs: number;
   private readonly recent: number[] = [];
+  private readonly reserve: number;
 
   constructor(opts: TokenBucketOptions) {
     const perMinute = Math.max(1, Math.floor(opts.perMinute));
-    this.capacity = Math.max(1, Math.min(perMinute - 1, Math.round(perMinute * (opts.burstFraction ?? 0.2))));
+    this.capacity = Math.max(1, Math.min(perMinute - 1, Math.round(perMinute * (opts.burstFraction ?? 0.5))));
+    this.reserve = Math.max(0, Math.min(this.capacity - 1, opts.urgentReserve ?? Math.floor(this.capacity / 10)));
     this.windowMs = opts.windowMs ?? 60_000;
     this.rate = Math.max(1, perMinute - this.capacity) / this.windowMs;
     this.now = opts.now ?? (() => Date.now());
@@ -68,6 +75,11 @@ export class TokenBucket {
     return this.queues.urgent.length + this.queues.normal.length;
   }
 
+  /** tokens that must be in the bucket for a request of this priority to go out */
+  private needs(priority: Priority): number {
+    return priority === 'urgent' ? 1 : 1 + this.reserve;
+  }
+
   private refill(): void {
     const t = this.now();
     this.tokens = Math.min(this.capacity, this.tokens + (t - this.last) * this.rate);
@@ -78,7 +90,10 @@ export class TokenBucket {
   acquire(priority: Priority = 'normal', signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     this.refill();
-    if (this.waiting === 0 && this.tokens >= 1) {
+    // routine waiters queue for tokens above the reserve: an urgent request only waits behind
+    // other urgent ones
+    const ahead = priority === 'urgent' ? this.queues.urgent.length : this.waiting;
+    if (ahead === 0 && this.tokens >= this.needs(priority)) {
       this.admit();
       return Promise.resolve();
     }
@@ -94,6 +109,11 @@ export class TokenBucket {
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
       this.queues[priority].push(w);
+      if (priority === 'urgent' && this.timer !== null) {
+        // the timer was set for a routine request's higher threshold: wake sooner
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
       this.schedule();
     });
   }
@@ -101,9 +121,10 @@ export class TokenBucket {
   private drain(): void {
     this.timer = null;
     this.refill();
-    while (this.tokens >= 1) {
-      const w = this.queues.urgent.shift() ?? this.queues.normal.shift();
-      if (!w) break;
+    for (;;) {
+      const q = this.queues.urgent.length > 0 ? this.queues.urgent : this.queues.normal;
+      if (q.length === 0 || this.tokens < this.needs(q === this.queues.urgent ? 'urgent' : 'normal')) break;
+      const w = q.shift() as Waiter;
       this.admit();
       if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
       w.resolve();
@@ -113,7 +134,8 @@ export class TokenBucket {
 
   private schedule(): void {
     if (this.timer !== null || this.waiting === 0) return;
-    const wait = Math.max(1, Math.ceil((1 - this.tokens) / this.rate));
+    const need = this.queues.urgent.length > 0 ? this.needs('urgent') : this.needs('normal');
+    const wait = Math.max(1, Math.ceil((need - this.tokens) / this.rate));
     this.timer = setTimeout(() => this.drain(), wait);
   }
 

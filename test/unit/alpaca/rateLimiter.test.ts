@@ -5,7 +5,7 @@ import { TokenBucket } from '../../../engine/adapters/alpaca/rateLimiter';
 
 describe('TokenBucket', () => {
   it('admits a burst of 20% at once, then refills so that no window ever holds more than the limit', async () => {
-    const b = new TokenBucket({ perMinute: 50, windowMs: 200 });
+    const b = new TokenBucket({ perMinute: 50, windowMs: 200, burstFraction: 0.2, urgentReserve: 0 });
     expect(b.capacity).toBe(10);
     const times: number[] = [];
     const t0 = Date.now();
@@ -16,6 +16,20 @@ describe('TokenBucket', () => {
     expect(b.peak).toBeGreaterThan(40);
     // (100 - 10) tokens at 40 per 200 ms
     expect(times[times.length - 1]).toBeGreaterThanOrEqual(440);
+  });
+
+  it('keeps a reserve that routine traffic cannot spend, so an emergency request never waits behind it', async () => {
+    const b = new TokenBucket({ perMinute: 60, windowMs: 60_000, burstFraction: 0.5, urgentReserve: 3 });
+    expect(b.capacity).toBe(30);
+    let routine = 0;
+    const pending = Array.from({ length: 40 }, () => b.acquire('normal').then(() => routine++));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(routine).toBe(27); // 30 tokens, 3 held back
+    const t0 = Date.now();
+    await Promise.all([b.acquire('urgent'), b.acquire('urgent'), b.acquire('urgent')]);
+    expect(Date.now() - t0).toBeLessThan(20);
+    b.close();
+    await Promise.allSettled(pending);
   });
 
   it('serves waiters in order, urgent ones before routine ones', async () => {
