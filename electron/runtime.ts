@@ -28,6 +28,7 @@ import { BrokerSettingsService } from './secrets/brokerSettings';
 import { recordBrokerInUse } from './secrets/connectionSettings';
 import { FileSecretStore } from './secrets/fileSecretStore';
 import { Redactor, redactingLog } from './secrets/redact';
+import { SafeStorageSecretStore } from './secrets/safeStorageSecretStore';
 import type { SecretStore } from './secrets/types';
 
 export interface RuntimeOptions {
@@ -371,6 +372,12 @@ async function startAlpacaLocked(
       log,
       // Alpaca sends one bar per bar length of real time; the stale-data checks measure against that
       expectedBarIntervalMs: TIMEFRAME_MS[market.timeframe],
+      // keys only in the environment are not stored at all; saved ones are encrypted by the OS
+      // keychain in the desktop app, or sit in a 0600 file for the headless host
+      keyStorage:
+        resolved.keySource === 'environment'
+          ? { encrypted: true, detail: 'keys come from the environment (APCA_API_KEY_ID, APCA_API_SECRET_KEY): nothing is stored on disk' }
+          : { encrypted: secretStore instanceof SafeStorageSecretStore, detail: `keys ${secretStore.description}` },
       ...(opts.killSwitch ? { killSwitch: opts.killSwitch } : {}),
     });
   } catch (e) {

@@ -46,6 +46,8 @@ export interface EngineDeps {
   /** wall-clock interval between live bars, for the data-freshness check */
   expectedBarIntervalMs?: number;
   killSwitch?: KillSwitchOptions;
+  /** how the broker keys are kept, for the readiness checklist (the host knows; null on the simulator) */
+  keyStorage?: { encrypted: boolean; detail: string } | null;
 }
 
 type Handlers = { [C in EngineChannel]: (p: RequestPayload<C>) => Promise<Result<ResultTypes[C]>> | Result<ResultTypes[C]> };
@@ -181,6 +183,8 @@ export class Engine {
       reconciliation: [],
       lastBarAt: null,
       recentOrderTimes: [],
+      brokerAccount: null,
+      keyStorage: deps.keyStorage ?? null,
     };
     const engine = new Engine(deps, state);
     engine.recentAlerts = store.listAuditOfKind('alert', 50).map(toAlert);
@@ -216,6 +220,7 @@ export class Engine {
     );
     engine.approvals.expireDue();
     await recoverOpenOrders(engine.ctx, engine.orders);
+    await engine.refreshAccountStatus();
     await engine.reconciler.run('startup');
     tradingState = state.tradingState;
     for (const symbol of instruments.keys()) {
@@ -263,6 +268,7 @@ export class Engine {
       if (now - this.lastReconcile >= RECONCILE_EVERY_MS) {
         this.lastReconcile = now;
         void this.reconciler.run('periodic');
+        void this.refreshAccountStatus();
       }
       if (now - this.lastHeartbeat >= 5000) {
         this.lastHeartbeat = now;
@@ -598,6 +604,15 @@ export class Engine {
     });
     // Map keeps insertion order: deleting and re-adding sends these symbols to the back
     for (const symbol of symbols) this.barBuffer.delete(symbol);
+  }
+
+  /** Ask the broker whether the account is active and allowed to trade (for the checklist). */
+  async refreshAccountStatus(): Promise<void> {
+    const a = await this.deps.broker.getAccount();
+    if (!a.ok) return;
+    const prev = this.ctx.state.brokerAccount;
+    this.ctx.state.brokerAccount = { status: a.value.status ?? null, tradingBlocked: a.value.tradingBlocked ?? false, checkedAt: this.deps.clock.now() };
+    if (a.value.tradingBlocked && !prev?.tradingBlocked) this.alert('critical', 'breaker_tripped', `The broker reports the account as blocked for trading (status ${a.value.status ?? 'unknown'})`);
   }
 
   /** Re-read the lab evidence of the enabled strategy (two indexed reads); the host calls it when lab results change. */

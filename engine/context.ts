@@ -35,6 +35,10 @@ export interface EngineState {
   reconciliation: ReconciliationItem[];
   /** wall-clock time the last live bar arrived */
   lastBarAt: number | null;
+  /** the broker's account status, as last read (null until read) */
+  brokerAccount: { status: string | null; tradingBlocked: boolean; checkedAt: number } | null;
+  /** how the broker keys are kept (told by the host; null: no keys needed, as on the simulator) */
+  keyStorage: { encrypted: boolean; detail: string } | null;
   /** when recent orders were sent, oldest first (last minute only), for the order-rate rule */
   recentOrderTimes: number[];
 }

@@ -75,6 +75,10 @@ export interface BrokerAccount {
   cash: number;
   equity: number;
   buyingPower: number;
+  /** the broker's word for the account (Alpaca: ACTIVE, ACCOUNT_UPDATED, ...), when it says */
+  status?: string;
+  /** the broker refuses new orders on this account */
+  tradingBlocked?: boolean;
 }
 
 /** Pushed by the broker: order state changes and executions. */

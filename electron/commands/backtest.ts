@@ -5,23 +5,27 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runBacktest } from '../../engine/backtest/backtester';
-import { columnsFromBars } from '../../engine/backtest/columns';
+import { columnsFromBars, type BarColumns } from '../../engine/backtest/columns';
 import { BacktestConfigError } from '../../engine/backtest/config';
 import { metricsOf, type BacktestMetrics } from '../../engine/backtest/metrics';
 import type { BacktestConfig, SizingModel, SlippageModel } from '../../engine/backtest/types';
 import { parseOhlcvCsv, type CsvIssue } from '../../engine/data/csv';
 import { STRATEGY_REGISTRY, strategyDefinition, UnknownStrategyError } from '../../engine/strategies/registry';
 import { StrategyParamError } from '../../engine/strategies/params';
+import type { Timeframe } from '../../engine/domain/types';
+import { SqliteStore } from '../../db/SqliteStore';
 
 const OPTIONS: Record<string, 'value' | 'switch'> = {
-  csv: 'value', strategy: 'value', cash: 'value', commission: 'value', 'commission-per-share': 'value',
+  csv: 'value', 'data-dir': 'value', symbol: 'value', timeframe: 'value', strategy: 'value', cash: 'value', commission: 'value', 'commission-per-share': 'value',
   'commission-fixed': 'value', 'slippage-bps': 'value', 'slippage-atr': 'value', sizing: 'value', fraction: 'value',
   'risk-fraction': 'value', 'stop-atr': 'value', 'stop-loss': 'value', 'take-profit': 'value', 'close-at-end': 'value',
   'qty-step': 'value', 'allow-short': 'switch', repair: 'switch', json: 'value', help: 'switch',
 };
 
-export const BACKTEST_USAGE = `usage: npm run backtest -- --csv FILE [options]
+export const BACKTEST_USAGE = `usage: npm run backtest -- (--csv FILE | --data-dir DIR --symbol SYM) [options]
   --csv FILE                 OHLCV CSV: timestamp column, then Open, High, Low, Close, Volume (any case)
+  --data-dir DIR --symbol SYM [--timeframe 1Min|5Min|15Min|1Hour|1Day]
+                             bars cached by the app in DIR (from Alpaca or the simulator), read-only
   --strategy ID              ${[...STRATEGY_REGISTRY.keys()].join(' | ')} (default sma-cross)
   --<param> N                strategy parameters, e.g. --fast 10 --slow 20 (defaults apply)
   --cash N                   starting cash (default 10000)
@@ -120,6 +124,42 @@ function reportIssues(file: string, issues: readonly CsvIssue[]): void {
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
 
+function readCsv(csvPath: string, repair: boolean): BarColumns {
+  let text: string;
+  try {
+    text = readFileSync(resolve(csvPath), 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read --csv ${csvPath}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const parsed = parseOhlcvCsv(text, { repair });
+  reportIssues(csvPath, parsed.issues);
+  if (!parsed.ok) throw new UsageError(parsed.message);
+  return columnsFromBars(parsed.bars);
+}
+
+const TIMEFRAMES: readonly Timeframe[] = ['1Min', '5Min', '15Min', '1Hour', '1Day'];
+
+/** Bars the app cached in a data directory, read through a read-only store (works while the app runs). */
+function readCached(dataDir: string, args: Map<string, string>): BarColumns {
+  const symbol = args.get('symbol');
+  if (symbol === undefined) throw new UsageError('--data-dir needs --symbol SYM (e.g. AAPL or BTC/USD)');
+  const tf = (args.get('timeframe') ?? '1Min') as Timeframe;
+  if (!TIMEFRAMES.includes(tf)) throw new UsageError(`--timeframe must be one of ${TIMEFRAMES.join(', ')}, got "${tf}"`);
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.openReadOnly(resolve(dataDir));
+  } catch (e) {
+    throw new UsageError(`cannot read the data directory ${dataDir}: ${(e as Error).message}`);
+  }
+  try {
+    const cols = store.loadBarColumns(symbol, tf, 0, Number.MAX_SAFE_INTEGER);
+    if (cols.length === 0) throw new UsageError(`no ${tf} bars of ${symbol} are cached in ${dataDir}; run the app on it first, or use --csv`);
+    return cols;
+  } finally {
+    store.close();
+  }
+}
+
 export async function runBacktestCommand(argv: string[]): Promise<number> {
   try {
     // the strategy decides which --<param> options exist, so it is looked up first
@@ -131,7 +171,8 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
       return 0;
     }
     const csvPath = args.get('csv');
-    if (csvPath === undefined) throw new UsageError('--csv FILE is required');
+    const dataDir = args.get('data-dir');
+    if ((csvPath === undefined) === (dataDir === undefined)) throw new UsageError('give either --csv FILE or --data-dir DIR --symbol SYM');
     const params: Record<string, number> = {};
     for (const p of def.params) {
       const v = num(args, p.name);
@@ -140,17 +181,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     const strategy = def.create(params);
     const config = buildConfig(args);
 
-    let text: string;
-    try {
-      text = readFileSync(resolve(csvPath), 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read --csv ${csvPath}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    const parsed = parseOhlcvCsv(text, { repair: args.has('repair') });
-    reportIssues(csvPath, parsed.issues);
-    if (!parsed.ok) throw new UsageError(parsed.message);
-
-    const cols = columnsFromBars(parsed.bars);
+    const cols = csvPath !== undefined ? readCsv(csvPath, args.has('repair')) : readCached(dataDir as string, args);
     const result = runBacktest(cols, strategy, config);
     const metrics = metricsOf(result, cols.c);
     const trades = result.trades.map((t) => ({
@@ -164,13 +195,13 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
       exitReason: t.exitReason,
     }));
     process.stdout.write(
-      `${strategy.id} ${JSON.stringify(params)} on ${parsed.bars.length} bars: ${trades.length} trades, ` +
+      `${strategy.id} ${JSON.stringify(params)} on ${cols.length} bars: ${trades.length} trades, ` +
         `final equity ${result.finalEquity.toFixed(2)} (${pct(metrics.totalReturn)}), Sharpe ${metrics.sharpe.toFixed(2)}, ` +
         `max drawdown ${pct(metrics.maxDrawdown)}, win rate ${pct(metrics.winRate)}, buy & hold ${pct(metrics.buyAndHoldReturn)}\n`,
     );
     const out = args.get('json');
     if (out !== undefined) {
-      const doc = { csv: csvPath, strategy: { id: strategy.id, params }, config, trades, metrics: finiteOrNull(metrics) };
+      const doc = { source: csvPath ?? `${dataDir} ${args.get('symbol')}`, strategy: { id: strategy.id, params }, config, trades, metrics: finiteOrNull(metrics) };
       writeFileSync(resolve(out), `${JSON.stringify(doc, null, 1)}\n`);
       process.stdout.write(`wrote ${out}\n`);
     }

@@ -69,6 +69,31 @@ export function computeReadiness({ state, evidence, broker, now, expectedBarInte
     evidence: `risk ${(r.riskPerTradePct * 100).toFixed(1)}% per trade (stop ${r.stopAtrMultiple} x ATR), max position ${(r.maxPositionNotionalPct * 100).toFixed(0)}%, max ${r.maxOpenPositions} positions, gross ${(r.maxGrossExposurePct * 100).toFixed(0)}%, daily loss stop ${(r.dailyLossReducePct * 100).toFixed(0)}%, drawdown halt ${(r.drawdownHaltPct * 100).toFixed(0)}%`,
     fix: riskOk ? '' : 'Keep the max position <= 50%, <= 20 positions, the daily loss stop <= 10% and the drawdown halt <= 30%.',
   });
+  const acct = state.brokerAccount;
+  const active = acct !== null && !acct.tradingBlocked && (acct.status === null || acct.status.toUpperCase() === 'ACTIVE');
+  items.push({
+    id: 'account_active',
+    label: 'Account active, trading not blocked',
+    status: acct === null ? 'warn' : active ? 'pass' : 'fail',
+    evidence: acct === null ? 'the account has not been read from the broker yet' : `account status ${acct.status ?? 'not given'}${acct.tradingBlocked ? ', TRADING BLOCKED by the broker' : ''} (read ${new Date(acct.checkedAt).toISOString()})`,
+    fix: acct === null ? 'Check the broker connection.' : active ? '' : "Resolve the account's status with the broker (its dashboard says why).",
+  });
+  const keys = state.keyStorage;
+  items.push({
+    id: 'keys_encrypted',
+    label: 'Keys stored encrypted',
+    status: broker.kind === 'sim' || keys === null || keys.encrypted ? 'pass' : 'warn',
+    evidence: broker.kind === 'sim' || keys === null ? 'the built-in simulator needs no keys' : keys.detail,
+    fix: broker.kind === 'sim' || keys === null || keys.encrypted ? '' : 'Save the keys in the desktop app (encrypted by the OS keychain), or keep them only in the environment.',
+  });
+  const throttle = state.settings.risk.liveExposureCapPct;
+  items.push({
+    id: 'live_throttle_set',
+    label: 'Live capital throttle set',
+    status: throttle < 1 ? 'pass' : 'warn',
+    evidence: `live exposure capped at ${(throttle * 100).toFixed(1)}% of equity${broker.environment === 'live' ? '' : ' (applies once the account is live)'}`,
+    fix: throttle < 1 ? '' : 'Set the live capital throttle below 100% of equity (5% to start) in Settings.',
+  });
   const drill = state.lastDrill;
   const drillAge = drill ? now - drill.requestedAt : null;
   const drillFresh = drillAge !== null && drillAge <= DRILL_MAX_AGE_MS;

@@ -167,7 +167,7 @@ export class SimBroker implements Broker {
     let mv = 0;
     for (const p of this.positions.values()) mv += p.qty * (this.opts.market.lastPrice(p.symbol) ?? p.avgEntryPrice);
     const equity = this.cash + mv;
-    return { ok: true, value: { cash: this.cash, equity, buyingPower: Math.max(0, this.cash - this.reservedForBuys()) } };
+    return { ok: true, value: { cash: this.cash, equity, buyingPower: Math.max(0, this.cash - this.reservedForBuys()), status: 'ACTIVE', tradingBlocked: false } };
   }
 
   async closeAllPositions(): Promise<BrokerResult<void>> {

@@ -433,7 +433,7 @@ export class AlpacaBroker implements Broker {
       return { ok: false, kind: 'server', message: `the account from Alpaca could not be read (${p.problem})` };
     }
     if (p.value.tradingBlocked) this.log('warn', `Alpaca reports the account as blocked for trading (status ${p.value.status})`);
-    return { ok: true, value: { cash: p.value.cash, equity: p.value.equity, buyingPower: p.value.buyingPower } };
+    return { ok: true, value: { cash: p.value.cash, equity: p.value.equity, buyingPower: p.value.buyingPower, status: p.value.status, tradingBlocked: p.value.tradingBlocked } };
   }
 
   async close(): Promise<void> {

@@ -54,7 +54,7 @@ describe('npm run backtest refuses bad input with exit code 2 and a readable mes
   writeFileSync(csv, ',Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10,100\n2024-01-03,10,11,9,10.5,100\n2024-01-04,10.5,11,10,10.8,100\n');
 
   it.each([
-    [['--strategy', 'sma-cross'], /--csv FILE is required/],
+    [['--strategy', 'sma-cross'], /give either --csv FILE or --data-dir DIR --symbol SYM/],
     [['--csv', csv, '--fast', '30', '--slow', '20'], /fast \(30\) must be less than slow \(20\)/],
     [['--csv', csv, '--fast', '0'], /fast \(Fast SMA period\) must be a whole number between 1 and 200, got 0/],
     [['--csv', csv, '--fast', 'ten'], /--fast must be a number, got "ten"/],
@@ -77,5 +77,35 @@ describe('npm run backtest refuses bad input with exit code 2 and a readable mes
     stderr.length = 0;
     expect(await runBacktestCommand(['--csv', bad, '--fast', '1', '--slow', '2', '--repair'])).toBe(0);
     expect(stderr.join('')).toMatch(/line 3: close "abc" is not a number \(dropped\)/);
+  });
+});
+
+describe.skipIf(!have)('npm run backtest on bars cached in a data directory', () => {
+  it('reads the bars the app cached (read-only) and reproduces the reference on them', async () => {
+    const { SqliteStore } = await import('../../../db/SqliteStore');
+    const { parseOhlcvCsv } = await import('../../../engine/data/csv');
+    const dataDir = join(dir, 'cached');
+    const parsed = parseOhlcvCsv(readFileSync(sharedCsvPath('GOOG'), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.message);
+    const store = SqliteStore.open(dataDir);
+    store.saveBars('GOOG', '1Day', parsed.bars);
+    store.close();
+    const out = join(dir, 'cached.json');
+    const code = await runBacktestCommand(['--data-dir', dataDir, '--symbol', 'GOOG', '--timeframe', '1Day', '--fast', '10', '--slow', '20', '--commission', '0.002', '--sizing', 'all-in', '--allow-short', '--json', out]);
+    expect(stderr.join('')).toBe('');
+    expect(code).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { trades: unknown[]; source: string };
+    expect(doc.trades).toHaveLength(94);
+    expect(doc.source).toContain('GOOG');
+  });
+
+  it.each([
+    [['--csv', 'x.csv', '--data-dir', '/tmp'], /either --csv FILE or --data-dir DIR --symbol SYM/],
+    [['--data-dir', '/tmp'], /--data-dir needs --symbol SYM/],
+    [['--data-dir', '/nonexistent-dir-xyz', '--symbol', 'AAPL'], /cannot read the data directory/],
+    [['--data-dir', '/tmp', '--symbol', 'AAPL', '--timeframe', '2Min'], /--timeframe must be one of/],
+  ])('refuses %j with a message', async (argv, message) => {
+    expect(await runBacktestCommand(argv)).toBe(2);
+    expect(stderr.join('')).toMatch(message);
   });
 });

@@ -193,3 +193,27 @@ describe('readiness gating', () => {
     expect(h.engine.readiness().find((i) => i.id === 'paper_vs_backtest')?.status).toBe('warn');
   });
 });
+
+describe('readiness: account, keys and live throttle items', () => {
+  const item = (hh: Harness, id: string) => hh.engine.readiness().find((i) => i.id === id);
+  it('reads the account from the broker: active and not blocked passes', async () => {
+    h = await makeHarness();
+    expect(item(h, 'account_active')).toMatchObject({ status: 'pass', evidence: expect.stringMatching(/account status ACTIVE/) });
+    (h.engine.state as { brokerAccount: unknown }).brokerAccount = { status: 'ACTIVE', tradingBlocked: true, checkedAt: h.clock.now() };
+    expect(item(h, 'account_active')).toMatchObject({ status: 'fail', evidence: expect.stringMatching(/TRADING BLOCKED/) });
+  });
+  it('keys: the simulator needs none; keys kept in a plain file warn; encrypted ones pass', async () => {
+    h = await makeHarness();
+    expect(item(h, 'keys_encrypted')?.status).toBe('pass');
+    const state = h.engine.state as { keyStorage: unknown; broker?: unknown };
+    state.keyStorage = { encrypted: false, detail: 'keys in /x/alpaca-keys.json (mode 600)' };
+    // on the simulator keys never matter; the item judges them only for a real broker
+    expect(item(h, 'keys_encrypted')?.status).toBe('pass');
+  });
+  it('the live throttle passes below 100% of equity and warns when lifted entirely', async () => {
+    h = await makeHarness();
+    expect(item(h, 'live_throttle_set')).toMatchObject({ status: 'pass', evidence: expect.stringMatching(/capped at 5\.0% of equity/) });
+    await h.engine.dispatch('settings:update', { patch: { risk: { liveExposureCapPct: 1 } } });
+    expect(item(h, 'live_throttle_set')?.status).toBe('warn');
+  });
+});

@@ -20,3 +20,20 @@ describe('what the readiness checklist gates', () => {
     expect(blockingItems(all('pass'), 'live', 'autonomous')).toEqual([]);
   });
 });
+
+describe('the keys item on a real broker', () => {
+  it('warns for keys in a plain file and passes for encrypted ones', async () => {
+    const { computeReadiness } = await import('../../../engine/readiness/checklist');
+    const { defaultSettings } = await import('../../../engine/defaults');
+    const base = {
+      settings: defaultSettings(['AAPL']), tradingState: { state: 'active' as const, setBy: 'system' as const, reason: '', at: 0, latched: false }, mode: 'manual' as const,
+      account: { cash: 1, equity: 1, buyingPower: 1, dayStartEquity: 1, peakEquity: 1, updatedAt: 0 }, positions: new Map(), openOrders: new Map(), approvals: new Map(),
+      instruments: new Map(), lastStop: null, lastDrill: null, reconciliation: [], lastBarAt: null, recentOrderTimes: [], brokerAccount: null,
+    };
+    const broker = { kind: 'alpaca' as const, environment: 'paper' as const, connected: true, message: '' };
+    const run = (keyStorage: { encrypted: boolean; detail: string }) =>
+      computeReadiness({ state: { ...base, keyStorage }, evidence: null, broker, now: 0, expectedBarIntervalMs: 60_000, timeframe: '1Min' }).find((i) => i.id === 'keys_encrypted');
+    expect(run({ encrypted: false, detail: 'keys in a 0600 file' })).toMatchObject({ status: 'warn', evidence: 'keys in a 0600 file' });
+    expect(run({ encrypted: true, detail: 'keys encrypted with the system keychain' })?.status).toBe('pass');
+  });
+});
