@@ -12,7 +12,7 @@ import type { AlpacaBroker, AlpacaMarketData } from '../engine/adapters/alpaca';
 import type { Bar } from '../engine/domain/types';
 import { TIMEFRAME_MS } from '../engine/domain/types';
 import type { KillSwitchOptions } from '../engine/killswitch/KillSwitch';
-import { systemClock, type Broker, type Clock } from '../engine/ports';
+import { systemClock, type Broker, type Clock, type MarketData } from '../engine/ports';
 import { DEFAULT_SIM_SYMBOLS, syntheticSymbols } from '../engine/sim/instruments';
 import { SimBroker } from '../engine/sim/SimBroker';
 import { SimMarket } from '../engine/sim/SimMarket';
@@ -114,6 +114,63 @@ function serveBrokerChannels<R extends Runtime>(rt: R, settings: BrokerSettingsS
   return Object.assign(rt, {
     dispatch: (channel: unknown, payload: unknown) => (isBrokerChannel(channel) ? settings.dispatch(channel, payload) : inner(channel, payload)),
   });
+}
+
+interface Services {
+  lab: LabService;
+  dispatch: Runtime['dispatch'];
+  subscribe: Runtime['subscribe'];
+  /** the control endpoint first, then the lab (its workers stop before the store they save into closes) */
+  close(): Promise<void>;
+}
+
+/**
+ * What every runtime adds around its engine, whatever the broker: the loopback control endpoint
+ * that `cli stop` reaches, and the strategy lab, whose requests it serves and whose results feed
+ * the engine's readiness checklist.
+ */
+async function startServices(args: { engine: Engine; store: SqliteStore; market: MarketData; clock: Clock; log: Logger; lock: RuntimeLock; controlEndpoint: boolean }): Promise<Services> {
+  const { engine, store, market, clock, log, lock } = args;
+  let control: ControlServer | null = null;
+  if (args.controlEndpoint) {
+    try {
+      control = await startControlServer({ engine, log });
+      lock.recordControl({ controlPort: control.port, controlToken: control.token });
+      log('info', `control endpoint on 127.0.0.1:${control.port} (for \`npm run cli -- stop\`)`);
+    } catch (e) {
+      // the window, tray and shortcut still stop everything; only the CLI cannot reach this process
+      await control?.close();
+      control = null;
+      log('error', `no control endpoint, so \`cli stop\` cannot reach this process: ${(e as Error).message}`);
+    }
+  }
+  const lab = new LabService({
+    store,
+    cachedSymbols: () => market.instruments().map((i) => ({ symbol: i.symbol, timeframe: market.timeframe, qtyStep: i.qtyIncrement, instrument: i })),
+    riskSettings: () => store.restore().settings?.risk ?? DEFAULT_RISK,
+    clock,
+    log,
+  });
+  // the readiness checklist rests on the latest lab results: re-read them when they change
+  lab.subscribe((e) => {
+    if (e.name === 'lab:results_changed') engine.refreshEvidence();
+  });
+  return {
+    lab,
+    dispatch: (channel, payload) => (isLabChannel(channel) ? lab.dispatch(channel, payload) : engine.dispatch(channel, payload)),
+    subscribe: (listener) => {
+      const fromEngine = engine.subscribe(listener);
+      const fromLab = lab.subscribe(listener);
+      return () => {
+        fromEngine();
+        fromLab();
+      };
+    },
+    async close() {
+      await control?.close();
+      await lab.shutdown();
+    },
+  };
 }
 
 export function startRuntime(opts: RuntimeOptions & { broker: 'sim' }): Promise<SimRuntime>;
@@ -236,31 +293,7 @@ async function startLocked(
   }, opts.housekeepingMs ?? 250);
   log('info', `runtime started: data in ${opts.dataDir}, simulator seed ${seed}, ${speed} bars/s, ${symbols.length} symbols`);
 
-  let control: ControlServer | null = null;
-  if (opts.controlEndpoint) {
-    try {
-      control = await startControlServer({ engine, log });
-      lock.recordControl({ controlPort: control.port, controlToken: control.token });
-      log('info', `control endpoint on 127.0.0.1:${control.port} (for \`npm run cli -- stop\`)`);
-    } catch (e) {
-      // the window, tray and shortcut still stop everything; only the CLI cannot reach this process
-      await control?.close();
-      control = null;
-      log('error', `no control endpoint, so \`cli stop\` cannot reach this process: ${(e as Error).message}`);
-    }
-  }
-
-  const lab = new LabService({
-    store,
-    cachedSymbols: () => market.instruments().map((i) => ({ symbol: i.symbol, timeframe: market.timeframe, qtyStep: i.qtyIncrement, instrument: i })),
-    riskSettings: () => store.restore().settings?.risk ?? DEFAULT_RISK,
-    clock,
-    log,
-  });
-  // the readiness checklist rests on the latest lab results: re-read them when they change
-  lab.subscribe((e) => {
-    if (e.name === 'lab:results_changed') engine.refreshEvidence();
-  });
+  const services = await startServices({ engine, store, market, clock, log, lock, controlEndpoint: opts.controlEndpoint === true });
 
   let closed = false;
   return {
@@ -270,22 +303,14 @@ async function startLocked(
     broker,
     store,
     ledger,
-    lab,
-    dispatch: (channel, payload) => (isLabChannel(channel) ? lab.dispatch(channel, payload) : engine.dispatch(channel, payload)),
-    subscribe: (listener) => {
-      const fromEngine = engine.subscribe(listener);
-      const fromLab = lab.subscribe(listener);
-      return () => {
-        fromEngine();
-        fromLab();
-      };
-    },
+    lab: services.lab,
+    dispatch: services.dispatch,
+    subscribe: services.subscribe,
     async shutdown() {
       if (closed) return;
       closed = true;
-      await control?.close();
       // the lab's workers stop before the store they save into closes
-      await lab.shutdown();
+      await services.close();
       clearInterval(housekeeping);
       market.stop();
       await engine.shutdown();
@@ -393,30 +418,7 @@ async function startAlpacaLocked(
     `runtime started: data in ${opts.dataDir}, Alpaca ${session.environment === 'live' ? 'LIVE (real money)' : 'paper'}, ${market.instruments().length} symbols (${symbols.join(', ')})`,
   );
 
-  let control: ControlServer | null = null;
-  if (opts.controlEndpoint) {
-    try {
-      control = await startControlServer({ engine, log });
-      lock.recordControl({ controlPort: control.port, controlToken: control.token });
-      log('info', `control endpoint on 127.0.0.1:${control.port} (for \`npm run cli -- stop\`)`);
-    } catch (e) {
-      await control?.close();
-      control = null;
-      log('error', `no control endpoint, so \`cli stop\` cannot reach this process: ${(e as Error).message}`);
-    }
-  }
-
-  const lab = new LabService({
-    store,
-    cachedSymbols: () => market.instruments().map((i) => ({ symbol: i.symbol, timeframe: market.timeframe, qtyStep: i.qtyIncrement, instrument: i })),
-    riskSettings: () => store.restore().settings?.risk ?? DEFAULT_RISK,
-    clock,
-    log,
-  });
-  // the readiness checklist rests on the latest lab results: re-read them when they change
-  lab.subscribe((e) => {
-    if (e.name === 'lab:results_changed') engine.refreshEvidence();
-  });
+  const services = await startServices({ engine, store, market, clock, log, lock, controlEndpoint: opts.controlEndpoint === true });
 
   let closed = false;
   return {
@@ -426,22 +428,14 @@ async function startAlpacaLocked(
     alpaca: session.alpaca,
     market,
     store,
-    lab,
+    lab: services.lab,
     brokerSettings,
-    dispatch: (channel, payload) => (isLabChannel(channel) ? lab.dispatch(channel, payload) : engine.dispatch(channel, payload)),
-    subscribe: (listener) => {
-      const fromEngine = engine.subscribe(listener);
-      const fromLab = lab.subscribe(listener);
-      return () => {
-        fromEngine();
-        fromLab();
-      };
-    },
+    dispatch: services.dispatch,
+    subscribe: services.subscribe,
     async shutdown() {
       if (closed) return;
       closed = true;
-      await control?.close();
-      await lab.shutdown();
+      await services.close();
       clearInterval(housekeeping);
       stopMarketLog();
       market.stop();

@@ -196,9 +196,9 @@ describe('orders', () => {
     expect(await r.broker.listPositions()).toEqual({ ok: true, value: [] });
   });
 
-  it('getAccount reads cash, equity and buying power', async () => {
+  it('getAccount reads cash, equity, buying power, and whether the account may trade', async () => {
     const r = await rig({ emu: { cash: 25_000 } });
-    expect(await r.broker.getAccount()).toEqual({ ok: true, value: { cash: 25_000, equity: 25_000, buyingPower: 25_000 } });
+    expect(await r.broker.getAccount()).toEqual({ ok: true, value: { cash: 25_000, equity: 25_000, buyingPower: 25_000, status: 'ACTIVE', tradingBlocked: false } });
   });
 
   it('a transient 500 on a GET is retried by the SDK and succeeds', async () => {
