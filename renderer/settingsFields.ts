@@ -3,10 +3,10 @@
 // percentages as fractions). A unit test holds this table to the schema, so a limit changed in
 // the contract fails there instead of showing a wrong range here.
 import type { SettingsPatch } from '../engine/api/contract';
-import type { DeadManSettings, RiskSettings, Settings } from '../engine/domain/types';
+import type { DeadManSettings, ReadinessThresholds, RiskSettings, Settings } from '../engine/domain/types';
 import { assertNever } from './assertNever';
 
-export type SettingsGroup = 'sizing' | 'limits' | 'breakers' | 'filters' | 'live' | 'deadMan' | 'strategy' | 'approvals';
+export type SettingsGroup = 'sizing' | 'limits' | 'breakers' | 'filters' | 'live' | 'deadMan' | 'strategy' | 'approvals' | 'readiness';
 
 export const SETTINGS_GROUPS: { id: SettingsGroup; legend: string }[] = [
   { id: 'sizing', legend: 'Sizing' },
@@ -17,17 +17,18 @@ export const SETTINGS_GROUPS: { id: SettingsGroup; legend: string }[] = [
   { id: 'deadMan', legend: 'Dead-man switch (autonomous mode)' },
   { id: 'strategy', legend: 'Strategy: SMA crossover' },
   { id: 'approvals', legend: 'Approvals' },
+  { id: 'readiness', legend: 'Readiness evidence (the checklist that gates autonomous and live trading)' },
 ];
 
 /**
  * percent: stored as a fraction, shown and typed in %; atr / median: a multiple of the ATR or of
  * its median; correlation: a coefficient (0..1); the rest are plain counts and durations.
  */
-export type FieldUnit = 'percent' | 'atr' | 'median' | 'correlation' | 'positions' | 'bars' | 'seconds';
+export type FieldUnit = 'percent' | 'atr' | 'median' | 'correlation' | 'positions' | 'bars' | 'seconds' | 'ratio' | 'trades' | 'days' | 'points';
 
 type DeadManNumber = Exclude<keyof DeadManSettings, 'enabled'>;
 
-export type NumericFieldId = keyof RiskSettings | DeadManNumber | 'fast' | 'slow' | 'approvalTimeoutSec';
+export type NumericFieldId = keyof RiskSettings | DeadManNumber | keyof ReadinessThresholds | 'fast' | 'slow' | 'approvalTimeoutSec';
 
 export interface NumericField {
   id: NumericFieldId;
@@ -75,6 +76,20 @@ function deadManField(id: DeadManNumber, spec: FieldSpec): NumericField {
   };
 }
 
+function readinessField(id: keyof ReadinessThresholds, spec: FieldSpec): NumericField {
+  return {
+    id,
+    path: `readiness.${id}`,
+    minExclusive: false,
+    integer: false,
+    ...spec,
+    read: (s) => s.readiness[id],
+    write: (patch, value) => {
+      patch.readiness = { ...patch.readiness, [id]: value };
+    },
+  };
+}
+
 function strategyField(id: 'fast' | 'slow', spec: FieldSpec): NumericField {
   return {
     id,
@@ -108,6 +123,14 @@ export const NUMERIC_FIELDS: readonly NumericField[] = [
   riskField('liveExposureCapPct', { ...pct, group: 'live', label: 'Live capital throttle (% of equity)', max: 1 }),
   deadManField('dataStaleSec', { group: 'deadMan', label: 'Market data silent for more than', unit: 'seconds', min: 5, max: 3600, integer: true }),
   deadManField('brokerLostSec', { group: 'deadMan', label: 'Broker disconnected for more than', unit: 'seconds', min: 5, max: 3600, integer: true }),
+  readinessField('minSharpe', { group: 'readiness', label: 'Backtest Sharpe above', unit: 'ratio', min: -5, max: 10 }),
+  readinessField('maxDrawdown', { ...pct, group: 'readiness', label: 'Backtest max drawdown below', max: 1 }),
+  readinessField('minWinRate', { group: 'readiness', label: 'Win rate at least', unit: 'percent', min: 0, max: 1 }),
+  readinessField('maxWinRate', { group: 'readiness', label: 'Win rate at most (above: overfitting)', unit: 'percent', min: 0, max: 1 }),
+  readinessField('minTrades', { group: 'readiness', label: 'Backtest trades at least', unit: 'trades', min: 1, max: 100_000, integer: true }),
+  readinessField('minPositiveWindowShare', { group: 'readiness', label: 'Walk-forward windows with Sharpe > 0', unit: 'percent', min: 0, max: 1 }),
+  readinessField('minPaperDays', { group: 'readiness', label: 'Paper trading days at least', unit: 'days', min: 1, max: 3650, integer: true }),
+  readinessField('maxPaperDeviationPp', { group: 'readiness', label: 'Paper return within of the backtest', unit: 'points', min: 0, max: 100 }),
   strategyField('fast', { group: 'strategy', label: 'Fast SMA', unit: 'bars', min: 2, max: 500, integer: true }),
   strategyField('slow', { group: 'strategy', label: 'Slow SMA', unit: 'bars', min: 3, max: 1000, integer: true }),
   {
@@ -159,6 +182,14 @@ export function unitSuffix(unit: FieldUnit): string {
       return 'bars';
     case 'seconds':
       return 's';
+    case 'ratio':
+      return '';
+    case 'trades':
+      return 'trades';
+    case 'days':
+      return 'days';
+    case 'points':
+      return 'percentage points';
     default:
       return assertNever(unit);
   }

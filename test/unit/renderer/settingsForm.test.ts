@@ -3,7 +3,8 @@
 // sends exactly what changed, and an engine refusal is pinned to the fields it names.
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { DeadManSettingsSchema, parseRequest, RiskSettingsSchema, SettingsSchema, StrategySettingsSchema } from '../../../engine/api/contract';
+import { DeadManSettingsSchema, parseRequest, RiskSettingsSchema,
+  ReadinessThresholdsSchema, SettingsSchema, StrategySettingsSchema } from '../../../engine/api/contract';
 import type { Settings } from '../../../engine/domain/types';
 import { draftOf, patchFrom } from '../../../renderer/settingsDraft';
 import { fieldsNamedIn, inRange, NUMERIC_FIELDS, rangeText, refusalFor, type NumericField } from '../../../renderer/settingsFields';
@@ -15,6 +16,7 @@ function schemaOf(f: NumericField): z.ZodType {
     risk: RiskSettingsSchema.shape,
     deadMan: DeadManSettingsSchema.shape,
     strategy: StrategySettingsSchema.shape,
+    readiness: ReadinessThresholdsSchema.shape,
   };
   const schema = key === undefined ? (SettingsSchema.shape as Record<string, z.ZodType>)[section] : shapes[section]?.[key];
   if (!schema) throw new Error(`no schema for ${f.path}`);
@@ -27,6 +29,7 @@ describe('settings field table', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const key of Object.keys(RiskSettingsSchema.shape)) expect(ids).toContain(`risk.${key}`);
     for (const key of Object.keys(DeadManSettingsSchema.shape).filter((k) => k !== 'enabled')) expect(ids).toContain(`deadMan.${key}`);
+    for (const key of Object.keys(ReadinessThresholdsSchema.shape)) expect(ids).toContain(`readiness.${key}`);
   });
 
   it.each(NUMERIC_FIELDS.map((f) => [f.path, f] as const))('%s: the range written down is the one the schema enforces', (_path, f) => {
