@@ -212,7 +212,7 @@ export class Engine {
             engine.brokerConnected = e.status.connected;
             engine.breakers.onBrokerConnection(e.status.connected);
             // what happened while the link was down is only known by asking again
-            if (wasDown && e.status.connected) void engine.reconciler.run('reconnect');
+            if (wasDown && e.status.connected) engine.background(engine.reconciler.run('reconnect'), 'reconciling after the broker reconnected');
           }
           engine.orders.handleBrokerEvent(e);
         }),
@@ -267,8 +267,8 @@ export class Engine {
       if (now - this.lastEvidence >= EVIDENCE_EVERY_MS) this.refreshEvidence();
       if (now - this.lastReconcile >= RECONCILE_EVERY_MS) {
         this.lastReconcile = now;
-        void this.reconciler.run('periodic');
-        void this.refreshAccountStatus();
+        this.background(this.reconciler.run('periodic'), 'the periodic reconciliation');
+        this.background(this.refreshAccountStatus(), 'reading the account status');
       }
       if (now - this.lastHeartbeat >= 5000) {
         this.lastHeartbeat = now;
@@ -726,6 +726,15 @@ export class Engine {
     for (const p of publishes) p();
   }
 
+  /**
+   * Work the engine starts and does not wait for (reconciliation, account reads): a failure is
+   * logged, audited and shown like any engine error, never left as an unhandled rejection, which
+   * would end the whole process.
+   */
+  private background(work: Promise<unknown>, what: string): void {
+    work.catch((e: unknown) => this.failure(e, what));
+  }
+
   /** Run engine work; a broken invariant halts trading instead of continuing on bad state. */
   private safely(fn: () => void): void {
     try {
@@ -744,7 +753,9 @@ export class Engine {
       // the store itself may be what failed; the log line above still records it
     }
     if (e instanceof InvariantError && this.ctx.state.tradingState.state !== 'halted') {
-      void this.killSwitch.engage('breaker', false);
+      this.killSwitch.engage('breaker', false).catch((stopError: unknown) => {
+        this.ctx.log('error', 'the emergency stop after a broken invariant failed', stopError);
+      });
     }
     return err('internal', `internal error while ${what}: ${message}`);
   }

@@ -211,7 +211,9 @@ export class KillSwitch {
       if (nowMs() > deadline) break;
       if (!o.ok) confirm.detail = `broker did not answer: ${o.message}; retrying`;
       // cancels that raced a fill, or orders placed by the broker's close-out, are cancelled again
-      if (o.ok && orders > 0 && confirm.attempts % 4 === 0) void ctx.broker.cancelAllOrders();
+      if (o.ok && orders > 0 && confirm.attempts % 4 === 0) {
+        ctx.broker.cancelAllOrders().catch((e: unknown) => ctx.log('error', 'a repeated cancel-all during the confirmation threw', e));
+      }
       await sleep(delay);
       delay = Math.min(delay * 2, 500);
     }

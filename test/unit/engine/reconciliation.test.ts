@@ -101,3 +101,20 @@ describe('reconciliation', () => {
     expect(await h.engine.dispatch('reconcile:resolve', { id: 'position:AAPL', action: 'delete' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
   });
 });
+
+describe('a broker that throws instead of answering, during background work', () => {
+  it('the periodic reconciliation failure is audited and shown; nothing is left unhandled and the engine keeps working', async () => {
+    const { FaultyBroker } = await import('./faultyBroker');
+    let faulty: InstanceType<typeof FaultyBroker> | null = null;
+    h = await makeHarness({ wrapBroker: (b) => (faulty = new FaultyBroker(b)) });
+    faulty!.onCall = (m) => {
+      if (m === 'listPositions') throw new Error('socket destroyed mid-read');
+    };
+    h.clock.advance(60_000);
+    h.engine.tick();
+    await settle();
+    expect(h.store.listAudit(20).some((a) => a.kind === 'error' && /periodic reconciliation: socket destroyed mid-read/.test(a.message))).toBe(true);
+    faulty!.onCall = null;
+    expect((await h.engine.dispatch('app:snapshot', {})).ok).toBe(true);
+  });
+});
