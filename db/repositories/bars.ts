@@ -8,6 +8,7 @@ import { endianness } from 'node:os';
 import { TIMEFRAME_MS } from '../../engine/domain/types';
 import type { Bar, Timeframe } from '../../engine/domain/types';
 import type { BarColumns } from '../../engine/backtest/columns';
+import { BarColumnCache, MIN_CACHED_BARS, sliceColumns } from '../barColumnCache';
 import { StoreInputError } from '../errors';
 import { finite, limitArg, oneOf, text, time } from './validate';
 
@@ -177,7 +178,17 @@ export interface BarCoverage {
   count: number;
 }
 
-export function prepareBarRepo(db: Database) {
+/** The settings key holding a series' generation: bumped by every save, checked by the column cache. */
+export function seriesGenKey(symbol: string, tf: Timeframe): string {
+  return `barGen:${tf}:${symbol}`;
+}
+
+/**
+ * `cacheDir`: where the column files of long series live (see db/barColumnCache.ts); null for
+ * none (an in-memory database).
+ */
+export function prepareBarRepo(db: Database, cacheDir: string | null = null) {
+  const cache = cacheDir === null ? null : new BarColumnCache(cacheDir);
   if (endianness() !== 'LE') throw new Error('bar chunks are stored little-endian; this machine is big-endian and is not supported');
   const getChunk = db.prepare<[string, string, number], Buffer>(
     'SELECT data FROM bar_chunks WHERE symbol = ? AND timeframe = ? AND chunk_start = ?',
@@ -193,11 +204,17 @@ export function prepareBarRepo(db: Database) {
   const newestFirst = db.prepare<[string, string], Buffer>(
     'SELECT data FROM bar_chunks WHERE symbol = ? AND timeframe = ? ORDER BY chunk_start DESC',
   ).pluck();
+  const getGen = db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck();
+  const bumpGen = db.prepare(`INSERT INTO settings (key, value) VALUES (?, '1')
+    ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`);
+  const genOf = (symbol: string, tf: Timeframe): number => Number(getGen.get(seriesGenKey(symbol, tf)) ?? 0);
   const coverage = db.prepare<[string, string], { firstT: number | null; lastT: number | null; count: number | null }>(
     'SELECT min(first_t) AS firstT, max(last_t) AS lastT, sum(n) AS count FROM bar_chunks WHERE symbol = ? AND timeframe = ?',
   );
 
   const saveTx = db.transaction((symbol: string, tf: Timeframe, groups: Map<number, Bar[]>) => {
+    // in the same transaction as the bars: a column file built before this save is stale after it
+    if (cache) bumpGen.run(seriesGenKey(symbol, tf));
     for (const [start, incoming] of groups) {
       const existingBlob = getChunk.get(symbol, tf, start);
       const existing: Bar[] = [];
@@ -213,6 +230,20 @@ export function prepareBarRepo(db: Database) {
         data: encodeBars(merged),
       });
     }
+  });
+
+  // one read transaction: the generation and the chunks come from the same snapshot
+  const loadCachedTx = db.transaction((symbol: string, tf: Timeframe, lo: number, hi: number, fromT: number, toT: number): BarColumns => {
+    const c = cache as BarColumnCache;
+    const gen = genOf(symbol, tf);
+    const cached = c.read(symbol, tf, gen);
+    if (cached) return sliceColumns(cached, fromT, toT);
+    const cov = coverage.get(symbol, tf);
+    if (!cov || cov.count === null || cov.count < MIN_CACHED_BARS) return decodeColumns(range.all(symbol, tf, lo, hi), fromT, toT);
+    // build the whole series once, keep it as a file, answer from it
+    const whole = decodeColumns(range.all(symbol, tf, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
+    c.write(symbol, tf, gen, whole);
+    return sliceColumns(whole, fromT, toT);
   });
 
   return {
@@ -242,7 +273,8 @@ export function prepareBarRepo(db: Database) {
     /** the same bars as load(), as columns (backtests, indicators over long histories) */
     loadColumns(symbol: string, tf: Timeframe, fromT: number, toT: number): BarColumns {
       const [lo, hi] = chunkQueryBounds(tf, fromT, toT);
-      return decodeColumns(range.all(symbol, tf, lo, hi), fromT, toT);
+      if (!cache) return decodeColumns(range.all(symbol, tf, lo, hi), fromT, toT);
+      return loadCachedTx(symbol, tf, lo, hi, fromT, toT);
     },
     /** the `limit` most recent bars, oldest first */
     loadRecent(symbol: string, tf: Timeframe, limit: number): Bar[] {
