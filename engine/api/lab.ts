@@ -35,6 +35,8 @@ export const LAB_MAX_CSV_BYTES = 256 * 1024 * 1024;
 export const LAB_MAX_CHART_BARS = 5000;
 /** issues listed in an import report (all are counted) */
 export const LAB_MAX_REPORTED_ISSUES = 500;
+/** member strategies an ensemble may combine */
+export const LAB_MAX_ENSEMBLE_MEMBERS = 6;
 
 // ---------- field schemas ----------
 
@@ -84,7 +86,7 @@ export const strategySpecSchema = z
     z.strictObject({ kind: z.literal('single'), id: strategyIdSchema, params: paramValues, regime: regimeGateSchema.optional() }),
     z.strictObject({
       kind: z.literal('ensemble'),
-      members: z.array(z.strictObject({ id: strategyIdSchema, params: paramValues })).min(2, 'an ensemble needs at least 2 members').max(6),
+      members: z.array(z.strictObject({ id: strategyIdSchema, params: paramValues })).min(2, 'an ensemble needs at least 2 members').max(LAB_MAX_ENSEMBLE_MEMBERS, `an ensemble has at most ${LAB_MAX_ENSEMBLE_MEMBERS} members`),
       mode: ensembleModeSchema,
       regime: regimeGateSchema.optional(),
     }),
@@ -300,7 +302,10 @@ export interface LabRunStatus {
   name: string;
   dataset: string;
   phase: LabPhase;
-  /** units done of total: 1 for a backtest, sweep points, walk-forward windows */
+  /**
+   * units done of total: a backtest's bars once it runs (0 of 1 while loading), sweep points,
+   * walk-forward windows; a backtest reports every 1% of its bars, at most every 100 ms
+   */
   done: number;
   total: number;
   startedAt: number;

@@ -148,10 +148,20 @@ class Book {
   }
 }
 
-export function runBacktest(cols: BarColumns, strategy: Strategy, config: BacktestConfig): BacktestResult {
+/** calls to a backtest's progress callback per run, at most: one per 1% of the bars */
+export const BACKTEST_PROGRESS_STEPS = 100;
+
+/**
+ * `onProgress(done, total)` is called after every 1% of the bars (so at most
+ * BACKTEST_PROGRESS_STEPS times, the last with done = total); it must not throw.
+ */
+export function runBacktest(cols: BarColumns, strategy: Strategy, config: BacktestConfig, onProgress?: (done: number, total: number) => void): BacktestResult {
   const cfg = resolveConfig(config);
   const n = cols.length;
   if (n < 2) throw new RangeError(`backtest needs at least 2 bars, got ${n}`);
+  // one integer compare per bar; without a callback the next report is bar -1, never reached
+  const progressStep = Math.ceil(n / BACKTEST_PROGRESS_STEPS);
+  let nextReport = onProgress ? Math.min(progressStep, n) - 1 : -1;
   const { t, o, h, l, c, v } = cols;
   const book = new Book(cfg, cols);
   const equity = new Float64Array(n);
@@ -212,6 +222,10 @@ export function runBacktest(cols: BarColumns, strategy: Strategy, config: Backte
       equity[i] = book.cash + book.pos * book.size * (c[i]! - book.entryPrice);
     } else {
       equity[i] = book.cash;
+    }
+    if (i === nextReport) {
+      onProgress!(i + 1, n);
+      nextReport = Math.min(i + progressStep, n - 1);
     }
   }
 

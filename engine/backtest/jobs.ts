@@ -72,8 +72,11 @@ export type BacktestJobResult =
   | { kind: 'backtest'; report: BacktestReport; riskRefusals: RiskRefusals | null }
   | { kind: 'parse-csv'; result: CsvColumnsResult };
 
-/** runs one job; `tick` is called after each unit (sweep point or window) */
-export function runJob(cols: BarColumns, job: BacktestJob, tick: () => void): BacktestJobResult {
+/**
+ * runs one job; `tick` is called after each unit (sweep point or window), except that a single
+ * backtest reports its bars: tick(done, total) every 1% of them, the last with done = total
+ */
+export function runJob(cols: BarColumns, job: BacktestJob, tick: (done?: number, total?: number) => void): BacktestJobResult {
   if (job.kind === 'backtest') {
     const refusals: RiskRefusals | null = job.risk ? { count: 0, byRule: {} } : null;
     const config = withRiskGate(job.config, job.risk, (rule) => {
@@ -81,8 +84,7 @@ export function runJob(cols: BarColumns, job: BacktestJob, tick: () => void): Ba
       refusals.count++;
       refusals.byRule[rule] = (refusals.byRule[rule] ?? 0) + 1;
     });
-    const report = backtestReport(cols, job.spec, config, job.curvePoints);
-    tick();
+    const report = backtestReport(cols, job.spec, config, job.curvePoints, tick);
     return { kind: 'backtest', report, riskRefusals: refusals };
   }
   if (job.kind === 'parse-csv') {
@@ -92,8 +94,10 @@ export function runJob(cols: BarColumns, job: BacktestJob, tick: () => void): Ba
   }
   const factory = catalogueFactory(job.strategyId);
   const config = withRiskGate(job.config, job.risk);
-  if (job.kind === 'sweep') return { kind: 'sweep', points: runSweep(cols, factory, job.points, config, { onProgress: tick }) };
-  const r = runWalkForward(cols, factory, job.points, job.spec, config, { windows: job.windows, objective: job.objective, audit: job.audit, onProgress: tick });
+  // one unit per point / window: their callbacks' own (done, total) count this job's share only
+  const unit = (): void => tick();
+  if (job.kind === 'sweep') return { kind: 'sweep', points: runSweep(cols, factory, job.points, config, { onProgress: unit }) };
+  const r = runWalkForward(cols, factory, job.points, job.spec, config, { windows: job.windows, objective: job.objective, audit: job.audit, onProgress: unit });
   return { kind: 'walk-forward', windows: r.windows };
 }
 

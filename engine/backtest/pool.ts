@@ -47,7 +47,8 @@ function startWorker(): Worker {
 export type WorkerRequest = { id: number; bars: SharedBars; job: BacktestJob };
 export type WorkerReply =
   | { type: 'ready' }
-  | { id: number; type: 'progress' }
+  /** one unit done; with done/total, a single job's own progress (a backtest's bars) */
+  | { id: number; type: 'progress'; done?: number; total?: number }
   | { id: number; type: 'result'; result: BacktestJobResult }
   | { id: number; type: 'error'; name: string; message: string };
 
@@ -61,7 +62,7 @@ interface Call {
   finished: number;
   inFlight: number;
   settled: boolean;
-  readonly tick: () => void;
+  readonly tick: (done?: number, total?: number) => void;
   readonly resolve: (r: BacktestJobResult[]) => void;
   readonly reject: (e: Error) => void;
 }
@@ -136,7 +137,8 @@ export class BacktestPool {
         finished: 0,
         inFlight: 0,
         settled: false,
-        tick: () => opts.onProgress?.(++done, units),
+        // a job that reports its own done/total (a backtest's bars) is forwarded as it is
+        tick: (d, total) => (d === undefined || total === undefined ? opts.onProgress?.(++done, units) : opts.onProgress?.(d, total)),
         resolve: (r) => {
           opts.signal?.removeEventListener('abort', onAbort);
           resolve(r);
@@ -207,7 +209,7 @@ export class BacktestPool {
     if (!task || task.id !== m.id) return;
     const call = task.call;
     if (m.type === 'progress') {
-      if (!call.settled) call.tick();
+      if (!call.settled) call.tick(m.done, m.total);
       return;
     }
     slot.task = null;
@@ -307,7 +309,7 @@ export async function runWalkForwardParallel(
   return { windows: results, positiveSharpe, fractionPositiveSharpe: results.length ? positiveSharpe / results.length : 0 };
 }
 
-/** one backtest on one worker thread (progress: one unit when it is done; cancel terminates it) */
+/** one backtest on one worker thread (progress: bars done of total, every 1% of them; cancel terminates it) */
 export async function runBacktestInWorker(
   cols: BarColumns,
   spec: StrategySpec,

@@ -19,8 +19,15 @@ export interface BacktestReport {
   bars: number;
 }
 
-export function backtestReport(cols: BarColumns, spec: StrategySpec, config: BacktestConfig, curvePoints = DEFAULT_CURVE_POINTS): BacktestReport {
-  const result = runBacktest(cols, buildStrategy(spec), config);
+/** `onProgress` reports bars done of total (runBacktest's per-1% callback) */
+export function backtestReport(
+  cols: BarColumns,
+  spec: StrategySpec,
+  config: BacktestConfig,
+  curvePoints = DEFAULT_CURVE_POINTS,
+  onProgress?: (done: number, total: number) => void,
+): BacktestReport {
+  const result = runBacktest(cols, buildStrategy(spec), config, onProgress);
   return {
     trades: result.trades,
     metrics: metricsOf(result, cols.c),

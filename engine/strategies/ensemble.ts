@@ -8,12 +8,21 @@ import type { Direction, Signal, Strategy } from './types';
 
 export type { EnsembleMode } from './ensembleVote';
 
+/** what a running sum of per-bar returns can be off by after a window's worth of additions and removals */
+const ROUNDING = 1e-12;
+
 export class Ensemble implements Strategy {
   readonly id = 'ensemble';
   readonly warmup: number;
   private readonly stances: Direction[];
   /** per member, ring of its recent per-bar stance returns (weighted mode) */
   private readonly recent: Float64Array[];
+  /**
+   * per member, the sum of its ring: kept by adding the new return and taking off the one it
+   * replaces (O(1) a bar, not O(lookback)), and summed afresh each time the ring wraps so that
+   * rounding cannot drift
+   */
+  private readonly sums: Float64Array;
   private cursor = 0;
   private prevClose = Number.NaN;
   private stance: Direction = 'flat';
@@ -26,20 +35,28 @@ export class Ensemble implements Strategy {
     this.warmup = Math.max(...members.map((m) => m.warmup));
     this.stances = members.map(() => 'flat');
     this.recent = members.map(() => new Float64Array(mode.kind === 'weighted' ? mode.lookback : 0));
+    this.sums = new Float64Array(members.length);
   }
 
   onBar(bar: Bar): Signal | null {
     if (this.mode.kind === 'weighted' && !Number.isNaN(this.prevClose)) {
       const move = bar.c / this.prevClose - 1;
-      this.recent.forEach((r, i) => (r[this.cursor] = directionSign(this.stances[i]!) * move));
-      this.cursor = (this.cursor + 1) % this.mode.lookback;
+      const at = this.cursor;
+      this.cursor = (at + 1) % this.mode.lookback;
+      this.recent.forEach((r, i) => {
+        const next = directionSign(this.stances[i]!) * move;
+        const sum = this.sums[i]! + next - r[at]!;
+        r[at] = next;
+        this.sums[i] = this.cursor === 0 ? r.reduce((a, b) => a + b, 0) : sum;
+      });
     }
     this.prevClose = bar.c;
     this.members.forEach((m, i) => {
       const s = m.onBar(bar);
       if (s) this.stances[i] = s.direction;
     });
-    const weights = this.recent.map((r) => Math.max(0, r.reduce((a, b) => a + b, 0)));
+    // a sum within rounding of zero is zero (a window of flat prices must weigh nothing, as the exact sum does)
+    const weights = Array.from(this.sums, (s) => (s > ROUNDING ? s : 0));
     const want = vote(this.mode, this.stances, weights);
     if (want === this.stance) return null;
     this.stance = want;

@@ -7,6 +7,7 @@ import { dateTime, price, signedMoney } from '../format';
 import { downloadCsv, fileNameFor, metricsCsv, tradesCsv } from './csvExport';
 import { drawCurves, drawTrades, MAX_TRADE_MARKERS } from './charts';
 import { formatMetric, METRIC_ROWS } from './metricsView';
+import { strategyText } from './strategyText';
 
 type BacktestResult = Extract<LabResult, { kind: 'backtest' }>;
 
@@ -132,6 +133,9 @@ export function BacktestView(props: { result: BacktestResult }) {
           </button>
         </span>
       </div>
+      <p className="muted lab-result-strategy lab-result-spec" data-testid="lab-result-spec">
+        {strategyText(s.strategy)}
+      </p>
       <div className="lab-result-body">
         <MetricsTable result={result} />
         <div className="lab-charts">

@@ -4,9 +4,7 @@ import { chooseForComparison } from './actions';
 import { downloadCsv, metricsCsv } from './csvExport';
 import { bestIndex, formatMetric, METRIC_ROWS } from './metricsView';
 import { useLabStore } from './store';
-
-const paramsText = (r: LabResultSummary): string =>
-  r.strategy.kind === 'single' ? `${r.strategy.id} ${Object.entries(r.strategy.params).map(([k, v]) => `${k}=${v}`).join(' ')}` : `ensemble (${r.strategy.mode.kind})`;
+import { strategyText } from './strategyText';
 
 const costsText = (r: LabResultSummary): string => {
   const c = r.setup.costs;
@@ -50,7 +48,9 @@ export function CompareTable() {
             <tr>
               <th scope="row">Strategy</th>
               {chosen.map((r) => (
-                <td key={r.id}>{paramsText(r)}</td>
+                <td key={r.id} data-testid="lab-compare-strategy">
+                  {strategyText(r.strategy)}
+                </td>
               ))}
             </tr>
             <tr>

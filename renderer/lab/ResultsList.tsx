@@ -4,6 +4,7 @@ import { dateTime } from '../format';
 import { chooseForComparison, deleteResult, openResult } from './actions';
 import { formatMetric } from './metricsView';
 import { useLabStore } from './store';
+import { strategyText } from './strategyText';
 
 function headline(r: LabResultSummary): string {
   if (r.metrics) return `Sharpe ${formatMetric(r.metrics.sharpe, 'ratio')} · return ${formatMetric(r.metrics.totalReturn, 'pct')} · ${r.metrics.trades ?? 0} trades`;
@@ -54,7 +55,13 @@ export function ResultsList() {
                         onChange={() => chooseForComparison(r.id)}
                       />
                     </td>
-                    <td className="lab-result-name">{r.name}</td>
+                    <td>
+                      <span className="lab-result-name">{r.name}</span>
+                      {/* two runs of the same strategy differ by parameters; an ensemble by members and rule */}
+                      <span className="muted lab-result-strategy" data-testid="lab-result-strategy">
+                        {strategyText(r.strategy)}
+                      </span>
+                    </td>
                     <td>{r.kind}</td>
                     <td>{r.setup.dataset}</td>
                     <td>{dateTime(r.createdAt)}</td>

@@ -1,10 +1,27 @@
 // What to test and how: the data, the kind of run, the strategy and its parameters (inputs built
 // from the catalogue's ParamSpec, checked inline), the costs and sizing, then Run.
 import { useState, type ReactNode } from 'react';
-import type { LabCatalogue, LabRunKind, ParamSpec } from '../../engine/api/lab';
+import type { LabCatalogue, LabRunKind, LabStrategyInfo, ParamSpec } from '../../engine/api/lab';
 import { assertNever } from '../assertNever';
 import { runBacktest, runSweep, runWalkForward } from './actions';
-import { buildRequest, patchDraft, strategyDraft, useLabFormStore, type BuiltRequest, type CostsDraft, type LabFormDraft, type Objective, type SizingDraft } from './formDraft';
+import {
+  addMember,
+  buildRequest,
+  ENSEMBLE_ID,
+  MAX_MEMBERS,
+  memberDraft,
+  patchDraft,
+  startEnsemble,
+  strategyDraft,
+  useLabFormStore,
+  type BuiltRequest,
+  type CostsDraft,
+  type EnsembleDraft,
+  type EnsembleRule,
+  type LabFormDraft,
+  type Objective,
+  type SizingDraft,
+} from './formDraft';
 import { ImportCsv } from './ImportCsv';
 import { paramProblem } from './paramForm';
 import { RunProgress } from './RunProgress';
@@ -121,9 +138,112 @@ function ParamInputs(props: { specs: readonly ParamSpec[]; draft: LabFormDraft; 
   );
 }
 
+const RULES: { id: EnsembleRule; label: string; hint: string }[] = [
+  { id: 'consensus', label: 'Consensus (k agree)', hint: 'trades when at least k members agree and none disagrees' },
+  { id: 'weighted', label: 'Weighted vote', hint: 'each member weighs by the return its own stance earned over the lookback; losers weigh 0' },
+  { id: 'confidence', label: 'Confidence threshold', hint: '(longs − shorts) / members must reach the threshold' },
+];
+
+/** one member: its strategy and that strategy's parameters, checked inline like a single strategy's */
+function MemberFields(props: { index: number; strategies: readonly LabStrategyInfo[]; ensemble: EnsembleDraft; problems: Record<string, string> }) {
+  const { index, strategies, ensemble, problems } = props;
+  const member = ensemble.members[index]!;
+  const def = strategies.find((s) => s.id === member.strategyId);
+  const n = index + 1;
+  const setMembers = (members: EnsembleDraft['members']) => patchDraft({ ensemble: { ...ensemble, members } });
+  const replace = (patch: Partial<typeof member>) => setMembers(ensemble.members.map((m, i) => (i === index ? { ...m, ...patch } : m)));
+  return (
+    <div className={`lab-member ${problems[`member.${index}`] ? 'has-problem' : ''}`} data-testid={`lab-member-${index}`}>
+      <div className="lab-member-head">
+        <select
+          aria-label={`Member ${n} strategy`}
+          value={member.strategyId}
+          onChange={(e) => {
+            const next = strategies.find((s) => s.id === e.target.value);
+            if (next) replace(memberDraft(next));
+          }}
+        >
+          {strategies.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="btn btn-small" aria-label={`Remove member ${n}`} onClick={() => setMembers(ensemble.members.filter((_, i) => i !== index))}>
+          Remove
+        </button>
+      </div>
+      {problems[`member.${index}`] && <span className="field-problem">{problems[`member.${index}`]}</span>}
+      <div className="lab-params">
+        {def?.params.map((s) => (
+          <Field key={s.name} label={s.label} problem={problems[`member.${index}.param.${s.name}`]} hint={`${s.min} – ${s.max}, default ${s.default}`}>
+            <input
+              inputMode="decimal"
+              aria-label={`Member ${n} ${s.label}`}
+              value={member.params[s.name] ?? ''}
+              aria-invalid={problems[`member.${index}.param.${s.name}`] !== undefined}
+              onChange={(e) => replace({ params: { ...member.params, [s.name]: e.target.value } })}
+            />
+          </Field>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+/** the members (2 to MAX_MEMBERS) and the voting rule the engine's ensemble offers */
+function EnsembleFields(props: { strategies: readonly LabStrategyInfo[]; ensemble: EnsembleDraft; problems: Record<string, string> }) {
+  const { strategies, ensemble, problems } = props;
+  const set = (patch: Partial<EnsembleDraft>) => patchDraft({ ensemble: { ...ensemble, ...patch } });
+  const rule = RULES.find((r) => r.id === ensemble.rule);
+  return (
+    <div className="lab-ensemble" data-testid="lab-ensemble">
+      <span className="muted">Members: no trade when they conflict</span>
+      {ensemble.members.map((_, i) => (
+        <MemberFields key={i} index={i} strategies={strategies} ensemble={ensemble} problems={problems} />
+      ))}
+      <button type="button" className="btn btn-small" disabled={ensemble.members.length >= MAX_MEMBERS} onClick={() => set(addMember(ensemble, strategies))}>
+        Add member
+      </button>
+      {problems.ensemble && (
+        <p className="field-problem" role="alert" data-testid="lab-ensemble-problem">
+          {problems.ensemble}
+        </p>
+      )}
+      <div className="lab-params">
+        <Field label="Voting rule" hint={rule?.hint}>
+          <select aria-label="Voting rule" value={ensemble.rule} onChange={(e) => set({ rule: e.target.value as EnsembleRule })}>
+            {RULES.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {ensemble.rule === 'consensus' && (
+          <Field label="Members that must agree (k)" problem={problems['ensemble.k']}>
+            <input inputMode="numeric" value={ensemble.k} onChange={(e) => set({ k: e.target.value })} />
+          </Field>
+        )}
+        {ensemble.rule === 'weighted' && (
+          <Field label="Lookback (bars)" problem={problems['ensemble.lookback']}>
+            <input inputMode="numeric" value={ensemble.lookback} onChange={(e) => set({ lookback: e.target.value })} />
+          </Field>
+        )}
+        {ensemble.rule !== 'consensus' && (
+          <Field label="Threshold (0 – 1]" problem={problems['ensemble.threshold']}>
+            <input inputMode="decimal" value={ensemble.threshold} onChange={(e) => set({ threshold: e.target.value })} />
+          </Field>
+        )}
+      </div>
+    </div>
+  );
+}
+
 function StrategyFields(props: { catalogue: LabCatalogue; draft: LabFormDraft; problems: Record<string, string> }) {
   const { catalogue, draft } = props;
   const def = catalogue.strategies.find((s) => s.id === draft.strategyId);
+  const ensemble = draft.strategyId === ENSEMBLE_ID;
   return (
     <fieldset>
       <legend>Strategy</legend>
@@ -132,6 +252,10 @@ function StrategyFields(props: { catalogue: LabCatalogue; draft: LabFormDraft; p
           aria-label="Strategy"
           value={draft.strategyId}
           onChange={(e) => {
+            if (e.target.value === ENSEMBLE_ID) {
+              patchDraft({ strategyId: ENSEMBLE_ID, ensemble: startEnsemble(draft, catalogue.strategies) });
+              return;
+            }
             const next = catalogue.strategies.find((s) => s.id === e.target.value);
             if (next) patchDraft({ strategyId: next.id, ...strategyDraft(next.params) });
           }}
@@ -141,10 +265,15 @@ function StrategyFields(props: { catalogue: LabCatalogue; draft: LabFormDraft; p
               {s.name}
             </option>
           ))}
+          {/* sweeps and walk-forward vary one catalogue strategy's parameters: an ensemble is a backtest */}
+          <option value={ENSEMBLE_ID} disabled={draft.mode !== 'backtest'}>
+            {draft.mode === 'backtest' ? 'Ensemble (combine strategies)' : 'Ensemble (backtest only)'}
+          </option>
         </select>
       </Field>
       {def && <p className="field-hint">{def.description}</p>}
       {def && <ParamInputs specs={def.params} draft={draft} problems={props.problems} />}
+      {ensemble && draft.mode === 'backtest' && <EnsembleFields strategies={catalogue.strategies} ensemble={draft.ensemble} problems={props.problems} />}
       {draft.mode === 'backtest' && (
         <div className="lab-regimes">
           <span className="muted">Trade only in regimes (none ticked: always)</span>
@@ -285,7 +414,7 @@ export function SetupForm() {
   const [sending, setSending] = useState(false);
   if (!catalogue) return <p className="empty">Loading the strategy catalogue…</p>;
   const specs = catalogue.strategies.find((s) => s.id === draft.strategyId)?.params ?? [];
-  const built = buildRequest(draft, specs);
+  const built = buildRequest(draft, specs, catalogue.strategies);
   const problems = built.ok ? {} : built.problems;
 
   async function run(): Promise<void> {

@@ -3,6 +3,7 @@
 // and a text that a spreadsheet would run as a formula is defused.
 import type { LabMetrics, LabResultSummary, LabTrade } from '../../engine/api/lab';
 import { METRIC_ROWS } from './metricsView';
+import { strategyText } from './strategyText';
 
 export function csvField(x: string | number | null): string {
   if (x === null) return '';
@@ -27,7 +28,7 @@ export function metricsCsv(results: readonly LabResultSummary[]): string {
   const withMetrics = results.filter((r): r is LabResultSummary & { metrics: LabMetrics } => r.metrics !== null);
   const head = ['metric', ...withMetrics.map((r) => r.name)];
   const context = [
-    line(['strategy', ...withMetrics.map((r) => (r.strategy.kind === 'single' ? `${r.strategy.id} ${Object.entries(r.strategy.params).map(([k, v]) => `${k}=${v}`).join(' ')}` : 'ensemble'))]),
+    line(['strategy', ...withMetrics.map((r) => strategyText(r.strategy))]),
     line(['dataset', ...withMetrics.map((r) => r.setup.dataset)]),
   ];
   const rows = METRIC_ROWS.map((m) => line([m.key, ...withMetrics.map((r) => r.metrics[m.key] ?? null)]));

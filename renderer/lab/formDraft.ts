@@ -3,7 +3,7 @@
 // host validates again (a stale catalogue or a hand-made request still gets a clear refusal).
 import { create } from 'zustand';
 import type { RequestInput } from '../../engine/api/contract';
-import type { LabCatalogue, LabRunKind, ParamSpec, StrategySpec } from '../../engine/api/lab';
+import { LAB_MAX_ENSEMBLE_MEMBERS, type LabCatalogue, type LabRunKind, type LabStrategyInfo, type ParamSpec, type StrategySpec } from '../../engine/api/lab';
 import { assertNever } from '../assertNever';
 import { defaultDraft, defaultGrid, draftProblems, draftValues, gridValues, type GridDraft, type ParamDraft } from './paramForm';
 
@@ -35,11 +35,36 @@ export interface SweptParam extends GridDraft {
   on: boolean;
 }
 
+/** the strategy picker's choice that builds an ensemble of catalogue strategies (a backtest only) */
+export const ENSEMBLE_ID = 'ensemble';
+export const MAX_MEMBERS = LAB_MAX_ENSEMBLE_MEMBERS;
+
+export type EnsembleRule = Extract<StrategySpec, { kind: 'ensemble' }>['mode']['kind'];
+
+export interface MemberDraft {
+  strategyId: string;
+  params: ParamDraft;
+}
+
+/** an ensemble as typed: its members and the voting rule's fields (only the rule's own are used) */
+export interface EnsembleDraft {
+  members: MemberDraft[];
+  rule: EnsembleRule;
+  /** consensus: members that must agree */
+  k: string;
+  /** weighted: bars of recent performance that weigh each member */
+  lookback: string;
+  /** weighted and confidence: the score a side needs, in (0, 1] */
+  threshold: string;
+}
+
 export interface LabFormDraft {
   mode: LabRunKind;
   dataset: string;
+  /** a catalogue strategy's id, or ENSEMBLE_ID */
   strategyId: string;
   params: ParamDraft;
+  ensemble: EnsembleDraft;
   /** regimes a backtest's gate allows; empty: no gate */
   regimes: Regime[];
   grid: Record<string, SweptParam>;
@@ -62,6 +87,7 @@ export const initialDraft = (): LabFormDraft => ({
   dataset: '',
   strategyId: '',
   params: {},
+  ensemble: { members: [], rule: 'consensus', k: '2', lookback: '20', threshold: '0.5' },
   regimes: [],
   grid: {},
   trainBars: '500',
@@ -89,6 +115,30 @@ export function patchDraft(patch: Partial<LabFormDraft>): void {
 /** choosing a strategy resets its parameters and grid to the catalogue's defaults */
 export function strategyDraft(specs: readonly ParamSpec[]): Pick<LabFormDraft, 'params' | 'grid'> {
   return { params: defaultDraft(specs), grid: Object.fromEntries(specs.map((s) => [s.name, { on: false, ...defaultGrid(s) }])) };
+}
+
+/** a member with the catalogue's defaults */
+export function memberDraft(def: LabStrategyInfo): MemberDraft {
+  return { strategyId: def.id, params: defaultDraft(def.params) };
+}
+
+/**
+ * Choosing "Ensemble" keeps the members already there; the first time, it starts from the
+ * strategy on screen (with its parameters as typed) and the next one in the catalogue.
+ */
+export function startEnsemble(d: LabFormDraft, strategies: readonly LabStrategyInfo[]): EnsembleDraft {
+  if (d.ensemble.members.length > 0) return d.ensemble;
+  const current = strategies.find((s) => s.id === d.strategyId);
+  const first: MemberDraft | null = current ? { strategyId: current.id, params: { ...d.params } } : strategies[0] ? memberDraft(strategies[0]) : null;
+  const other = strategies.find((s) => s.id !== first?.strategyId);
+  return { ...d.ensemble, members: [first, other ? memberDraft(other) : null].filter((m): m is MemberDraft => m !== null) };
+}
+
+/** another member: the first catalogue strategy the ensemble does not have yet (any, when it has them all) */
+export function addMember(e: EnsembleDraft, strategies: readonly LabStrategyInfo[]): EnsembleDraft {
+  const next = strategies.find((s) => !e.members.some((m) => m.strategyId === s.id)) ?? strategies[0];
+  if (!next || e.members.length >= MAX_MEMBERS) return e;
+  return { ...e, members: [...e.members, memberDraft(next)] };
 }
 
 export type Problems = Record<string, string>;
@@ -167,16 +217,82 @@ function gridOf(d: LabFormDraft, specs: readonly ParamSpec[], problems: Problems
 
 export const MAX_GRID_POINTS = 1000;
 
+/**
+ * The ensemble's spec, or problems keyed `ensemble` (the whole), `ensemble.<field>` (the rule),
+ * `member.<i>` and `member.<i>.param.<name>`: fewer than 2 members, a member identical to
+ * another (same strategy, same parameters: it would only double its vote), a parameter out of
+ * its range, a rule field out of its range.
+ */
+function ensembleOf(e: EnsembleDraft, strategies: readonly LabStrategyInfo[], problems: Problems): Extract<StrategySpec, { kind: 'ensemble' }> {
+  const n = e.members.length;
+  if (n < 2) problems.ensemble = `An ensemble needs at least 2 member strategies; it has ${n}: add ${n === 0 ? 'two' : 'another'}`;
+  if (n > MAX_MEMBERS) problems.ensemble = `An ensemble has at most ${MAX_MEMBERS} members; it has ${n}: remove ${n - MAX_MEMBERS}`;
+  const seen = new Map<string, number>();
+  const members = e.members.map((m, i) => {
+    const def = strategies.find((s) => s.id === m.strategyId);
+    if (!def) {
+      problems[`member.${i}`] = `Member ${i + 1}: choose a strategy`;
+      return { id: m.strategyId, params: {} };
+    }
+    const paramProblems = draftProblems(def.params, m.params);
+    for (const [name, p] of Object.entries(paramProblems)) problems[`member.${i}.param.${name}`] = `Member ${i + 1}: ${p}`;
+    const params = draftValues(def.params, m.params);
+    if (Object.keys(paramProblems).length === 0) {
+      const key = `${def.id} ${JSON.stringify(params)}`;
+      const same = seen.get(key);
+      if (same !== undefined) problems[`member.${i}`] = `Member ${i + 1} is the same as member ${same + 1} (same strategy and parameters): change a parameter or remove it`;
+      else seen.set(key, i);
+    }
+    return { id: def.id, params };
+  });
+  // k is checked against the members there are; with too few, the missing member is the problem, not k
+  const most = Math.max(2, Math.min(n, MAX_MEMBERS));
+  let mode: Extract<StrategySpec, { kind: 'ensemble' }>['mode'];
+  switch (e.rule) {
+    case 'consensus':
+      mode = { kind: 'consensus', k: numberIn(problems, 'ensemble.k', e.k, 'Members that must agree (k)', 1, most, { int: true }) };
+      break;
+    case 'weighted':
+      mode = {
+        kind: 'weighted',
+        lookback: numberIn(problems, 'ensemble.lookback', e.lookback, 'Lookback (bars)', 1, 10_000, { int: true }),
+        threshold: numberIn(problems, 'ensemble.threshold', e.threshold, 'Threshold', 0, 1, { above: true }),
+      };
+      break;
+    case 'confidence':
+      mode = { kind: 'confidence', threshold: numberIn(problems, 'ensemble.threshold', e.threshold, 'Threshold', 0, 1, { above: true }) };
+      break;
+    default:
+      return assertNever(e.rule);
+  }
+  return { kind: 'ensemble', members, mode };
+}
+
 export type BuiltRequest =
   | { kind: 'backtest'; input: RequestInput<'lab:run_backtest'> }
   | { kind: 'walk-forward'; input: RequestInput<'lab:run_walk_forward'> }
   | { kind: 'sweep'; input: RequestInput<'lab:run_sweep'>; points: number };
 
-/** the request for the draft's mode, or every problem keyed by field */
-export function buildRequest(d: LabFormDraft, specs: readonly ParamSpec[]): { ok: true; request: BuiltRequest } | { ok: false; problems: Problems } {
+/**
+ * The request for the draft's mode, or every problem keyed by field. `specs` are the chosen
+ * strategy's parameters; `strategies` (the catalogue) give an ensemble's members theirs.
+ */
+export function buildRequest(
+  d: LabFormDraft,
+  specs: readonly ParamSpec[],
+  strategies: readonly LabStrategyInfo[] = [],
+): { ok: true; request: BuiltRequest } | { ok: false; problems: Problems } {
   const problems: Problems = {};
   if (!d.strategyId) problems.strategy = 'Choose a strategy';
   const setup = setupOf(d, problems);
+  if (d.strategyId === ENSEMBLE_ID) {
+    if (d.mode !== 'backtest') {
+      problems.strategy = 'An ensemble runs as a backtest: choose one strategy to sweep or walk forward';
+      return { ok: false, problems };
+    }
+    const strategy: StrategySpec = { ...ensembleOf(d.ensemble, strategies, problems), ...(d.regimes.length ? { regime: { allowed: d.regimes } } : {}) };
+    return Object.keys(problems).length > 0 ? { ok: false, problems } : { ok: true, request: { kind: 'backtest', input: { ...setup, strategy } } };
+  }
   const paramProblems = draftProblems(specs, d.params);
   const swept = new Set(Object.entries(d.grid).filter(([, g]) => g.on).map(([n]) => n));
   for (const [name, p] of Object.entries(paramProblems)) {

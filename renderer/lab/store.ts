@@ -20,6 +20,11 @@ export interface LabSlice {
   runs: Record<LabRunKind, LabRunStatus | null>;
   /** phases the current (or last) run of each kind went through, as its progress events told */
   phases: Record<LabRunKind, string[]>;
+  /**
+   * how far the current (or last) run of each kind got once it ran: a backtest's bars, a sweep's
+   * points, a walk-forward's windows (null until its first count)
+   */
+  units: Record<LabRunKind, { done: number; total: number } | null>;
   /** how the last run of each kind ended */
   finished: Record<LabRunKind, LabRunFinished | null>;
   /** the result opened for each kind */
@@ -39,6 +44,7 @@ export const initialLabState = (): LabSlice => ({
   results: [],
   runs: byKind(null),
   phases: byKind([]),
+  units: byKind(null),
   finished: byKind(null),
   open: byKind(null),
   compare: [],
@@ -56,9 +62,12 @@ export function upsertResult(list: readonly LabResultSummary[], r: LabResultSumm
 export function applyProgress(s: LabSlice, p: LabRunStatus): Partial<LabSlice> {
   const sameRun = s.runs[p.kind]?.runId === p.runId;
   const seen = sameRun ? s.phases[p.kind] : [];
+  // until a first unit is done, done/total is the service's placeholder (0 of 1), not a count
+  const counted = p.phase !== 'loading' && p.done > 0 ? { done: p.done, total: p.total } : null;
   return {
     runs: { ...s.runs, [p.kind]: p },
     phases: { ...s.phases, [p.kind]: seen.at(-1) === p.phase ? seen : [...seen, p.phase] },
+    units: { ...s.units, [p.kind]: counted ?? (sameRun ? s.units[p.kind] : null) },
     // a new run replaces the outcome of the previous one
     finished: sameRun ? s.finished : { ...s.finished, [p.kind]: null },
   };

@@ -7,9 +7,11 @@ import type { LabResultSummary, LabRunStatus, LabTrade } from '../../../engine/a
 import { STRATEGY_REGISTRY } from '../../../engine/strategies/registry';
 import { StrategyParamError, validateParams } from '../../../engine/strategies/params';
 import { csvField, metricsCsv, tradesCsv } from '../../../renderer/lab/csvExport';
-import { buildRequest, initialDraft, strategyDraft, type LabFormDraft } from '../../../renderer/lab/formDraft';
+import { addMember, buildRequest, ENSEMBLE_ID, initialDraft, MAX_MEMBERS, memberDraft, startEnsemble, strategyDraft, type EnsembleDraft, type LabFormDraft } from '../../../renderer/lab/formDraft';
 import { gridValues, paramProblem } from '../../../renderer/lab/paramForm';
+import { progressText } from '../../../renderer/lab/progressText';
 import { applyFinished, applyProgress, initialLabState } from '../../../renderer/lab/store';
+import { strategyText } from '../../../renderer/lab/strategyText';
 
 const sma = STRATEGY_REGISTRY.get('sma-cross')!;
 const specs = sma.params;
@@ -81,6 +83,102 @@ describe('the form\'s requests', () => {
   });
 });
 
+describe('the ensemble form', () => {
+  // the catalogue as the host sends it (lab:catalogue)
+  const catalogue = [...STRATEGY_REGISTRY.values()].map((d) => ({ id: d.id, name: d.name, description: d.description, params: [...d.params] }));
+  const info = (id: string) => catalogue.find((c) => c.id === id)!;
+  const ensembleDraft = (e: Partial<EnsembleDraft>, over: Partial<LabFormDraft> = {}): LabFormDraft => {
+    const base = draft();
+    return { ...base, strategyId: ENSEMBLE_ID, ensemble: { ...base.ensemble, members: [memberDraft(info('sma-cross')), memberDraft(info('ema-breakout'))], ...e }, ...over };
+  };
+
+  it('choosing Ensemble starts from the strategy on screen (parameters as typed) and the next one; Add member adds a new one up to the limit', () => {
+    const started = startEnsemble(draft({ params: { fast: '7', slow: '30' } }), catalogue);
+    expect(started.members).toEqual([
+      { strategyId: 'sma-cross', params: { fast: '7', slow: '30' } },
+      { strategyId: 'ema-breakout', params: { period: '20', band: '0.01' } },
+    ]);
+    // members already there are kept when Ensemble is chosen again
+    expect(startEnsemble({ ...draft(), ensemble: started }, catalogue)).toBe(started);
+    let e = started;
+    for (let i = 0; i < 10; i++) e = addMember(e, catalogue);
+    expect(e.members).toHaveLength(MAX_MEMBERS);
+    // the catalogue's strategies first, before any repeats
+    expect(new Set(e.members.slice(0, catalogue.length).map((m) => m.strategyId)).size).toBe(catalogue.length);
+  });
+
+  it('each voting rule maps to the spec the host accepts, with the regime filter wrapped around it', () => {
+    const cases = [
+      [{ rule: 'consensus', k: '2' }, { kind: 'consensus', k: 2 }],
+      [{ rule: 'weighted', lookback: '30', threshold: '0.4' }, { kind: 'weighted', lookback: 30, threshold: 0.4 }],
+      [{ rule: 'confidence', threshold: '1' }, { kind: 'confidence', threshold: 1 }],
+    ] as const;
+    for (const [fields, mode] of cases) {
+      const built = buildRequest(ensembleDraft(fields, { regimes: ['trend-up', 'range'] }), [], catalogue);
+      if (!built.ok) throw new Error(JSON.stringify(built.problems));
+      if (built.request.kind !== 'backtest') throw new Error(`expected a backtest, got ${built.request.kind}`);
+      expect(built.request.input.strategy).toEqual({
+        kind: 'ensemble',
+        members: [
+          { id: 'sma-cross', params: { fast: 10, slow: 20 } },
+          { id: 'ema-breakout', params: { period: 20, band: 0.01 } },
+        ],
+        mode,
+        regime: { allowed: ['trend-up', 'range'] },
+      });
+      const parsed = parseRequest('lab:run_backtest', built.request.input);
+      expect(parsed.ok ? null : parsed.error.message).toBeNull();
+    }
+  });
+
+  it('one member, an identical member, a bad member parameter or a bad rule field: a message naming it, nothing built', () => {
+    const one = buildRequest(ensembleDraft({ members: [memberDraft(info('sma-cross'))] }), [], catalogue);
+    expect(one.ok ? null : one.problems).toEqual({ ensemble: 'An ensemble needs at least 2 member strategies; it has 1: add another' });
+
+    const twins = buildRequest(ensembleDraft({ members: [memberDraft(info('rsi-mean-reversion')), memberDraft(info('rsi-mean-reversion'))] }), [], catalogue);
+    expect(twins.ok ? null : twins.problems).toEqual({ 'member.1': 'Member 2 is the same as member 1 (same strategy and parameters): change a parameter or remove it' });
+    // the same strategy with other parameters is a member of its own; "10" and "10.0" are the same number
+    const period = info('rsi-mean-reversion').params.find((p) => p.name === 'period')!;
+    const other = { strategyId: 'rsi-mean-reversion', params: { ...memberDraft(info('rsi-mean-reversion')).params, period: String(period.default + 1) } };
+    expect(buildRequest(ensembleDraft({ members: [memberDraft(info('rsi-mean-reversion')), other] }), [], catalogue).ok).toBe(true);
+    const sameNumber = { strategyId: 'sma-cross', params: { fast: '10.0', slow: '20' } };
+    expect(buildRequest(ensembleDraft({ members: [memberDraft(info('sma-cross')), sameNumber] }), [], catalogue).ok).toBe(false);
+
+    const badParam = buildRequest(ensembleDraft({ members: [{ strategyId: 'sma-cross', params: { fast: '0', slow: '20' } }, memberDraft(info('ema-breakout'))] }), [], catalogue);
+    expect(badParam.ok ? null : badParam.problems).toEqual({ 'member.0.param.fast': 'Member 1: fast (Fast SMA period) must be a whole number between 1 and 200' });
+
+    const k = buildRequest(ensembleDraft({ rule: 'consensus', k: '3' }), [], catalogue);
+    expect(k.ok ? null : k.problems).toEqual({ 'ensemble.k': 'Members that must agree (k) must be a whole number between 1 and 2' });
+    const threshold = buildRequest(ensembleDraft({ rule: 'confidence', threshold: '0' }), [], catalogue);
+    expect(threshold.ok ? null : threshold.problems).toEqual({ 'ensemble.threshold': 'Threshold must be a number greater than 0 and at most 1' });
+    const unknown = buildRequest(ensembleDraft({ members: [memberDraft(info('sma-cross')), { strategyId: 'gone', params: {} }] }), [], catalogue);
+    expect(unknown.ok ? null : unknown.problems).toEqual({ 'member.1': 'Member 2: choose a strategy' });
+  });
+
+  it('an ensemble is a backtest: in a sweep or walk-forward it is refused with what to do', () => {
+    const sweep = buildRequest(ensembleDraft({}, { mode: 'sweep' }), [], catalogue);
+    expect(sweep.ok ? null : sweep.problems.strategy).toBe('An ensemble runs as a backtest: choose one strategy to sweep or walk forward');
+  });
+
+  it('a saved strategy reads as one line: members with their parameters and the rule', () => {
+    expect(strategyText({ kind: 'single', id: 'sma-cross', params: { fast: 5, slow: 20 } })).toBe('sma-cross fast=5 slow=20');
+    expect(
+      strategyText({
+        kind: 'ensemble',
+        members: [
+          { id: 'sma-cross', params: { fast: 5, slow: 20 } },
+          { id: 'ema-breakout', params: { period: 20, band: 0.01 } },
+        ],
+        mode: { kind: 'consensus', k: 2 },
+        regime: { allowed: ['trend-up'] },
+      }),
+    ).toBe('ensemble (consensus 2 of 2): sma-cross fast=5 slow=20 + ema-breakout period=20 band=0.01 @trend-up');
+    const members = [{ id: 'a', params: {} }, { id: 'b', params: {} }];
+    expect(strategyText({ kind: 'ensemble', members, mode: { kind: 'weighted', lookback: 30, threshold: 0.4 } })).toBe('ensemble (weighted vote >= 0.4, lookback 30): a + b');
+    expect(strategyText({ kind: 'ensemble', members, mode: { kind: 'confidence', threshold: 0.5 } })).toBe('ensemble (confidence >= 0.5): a + b');
+  });
+});
+
 describe('CSV export', () => {
   it('quotes commas, quotes and newlines, and defuses spreadsheet formulas', () => {
     expect(csvField('plain')).toBe('plain');
@@ -116,6 +214,24 @@ describe('lab slice', () => {
     expect(s.phases.backtest).toEqual(['loading', 'running', 'saving']);
     s = { ...s, ...applyProgress(s, status('r2', 'loading')) };
     expect(s.phases.backtest).toEqual(['loading']);
+  });
+
+  it('counts a run\'s units once it runs (not the 0-of-1 placeholder) and keeps the last count after it ends', () => {
+    let s = initialLabState();
+    const at = (phase: LabRunStatus['phase'], done: number, total: number, runId = 'r1'): LabRunStatus => ({ ...status(runId, phase), done, total });
+    s = { ...s, ...applyProgress(s, at('loading', 0, 1)) };
+    s = { ...s, ...applyProgress(s, at('running', 0, 1)) };
+    expect(s.units.backtest).toBeNull();
+    s = { ...s, ...applyProgress(s, at('running', 2000, 200_000)) };
+    expect(s.units.backtest).toEqual({ done: 2000, total: 200_000 });
+    s = { ...s, ...applyProgress(s, at('saving', 200_000, 200_000)) };
+    s = { ...s, ...applyFinished(s, { runId: 'r1', kind: 'backtest', name: 'r1', status: 'done', message: '', result: null, finishedAt: 2 }) };
+    expect(s.units.backtest).toEqual({ done: 200_000, total: 200_000 });
+    // the next run starts without a count
+    s = { ...s, ...applyProgress(s, at('loading', 0, 1, 'r2')) };
+    expect(s.units.backtest).toBeNull();
+    expect(progressText('backtest', 12_000, 200_000)).toBe('12,000 / 200,000 bars (6%)');
+    expect(progressText('sweep', 3, 3)).toBe('3 / 3 points (100%)');
   });
 
   it('the end of an older run does not clear a newer one in progress', () => {

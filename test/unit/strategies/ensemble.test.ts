@@ -1,6 +1,7 @@
 // Ensemble voting and regime gating, with scripted members so each rule is visible.
 import { describe, expect, it } from 'vitest';
 import { Ensemble } from '../../../engine/strategies/ensemble';
+import { vote } from '../../../engine/strategies/ensembleVote';
 import { buildStrategy } from '../../../engine/strategies/registry';
 import { RegimeGate } from '../../../engine/strategies/regimeGate';
 import type { Regime, RegimeSource } from '../../../engine/strategies/regime';
@@ -42,6 +43,37 @@ describe('Ensemble', () => {
       [1, 'long'],
       [2, 'short'],
     ]);
+  });
+
+  it('weighted vote with running sums decides exactly as summing each member\'s whole window every bar', () => {
+    // the model: weights as the sum of the last `lookback` stance returns, recomputed in full
+    const model = (closes: number[], scripts: Record<number, 'long' | 'short' | 'flat'>[], lookback: number, threshold: number) => {
+      const stances: ('long' | 'short' | 'flat')[] = scripts.map(() => 'flat');
+      const hist: number[][] = scripts.map(() => []);
+      let stance = 'flat';
+      const out: [number, string][] = [];
+      closes.forEach((c, i) => {
+        if (i > 0) stances.forEach((s, m) => hist[m]!.push((s === 'long' ? 1 : s === 'short' ? -1 : 0) * (c / closes[i - 1]! - 1)));
+        scripts.forEach((sc, m) => sc[i] && (stances[m] = sc[i]!));
+        const w = hist.map((h) => Math.max(0, h.slice(-lookback).reduce((a, b) => a + b, 0)));
+        const want = vote({ kind: 'weighted', lookback, threshold }, stances, w);
+        if (want !== stance) out.push([i, (stance = want)]);
+      });
+      return out;
+    };
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const closes: number[] = [];
+    let px = 100;
+    for (let i = 0; i < 3000; i++) closes.push((px = i % 500 < 100 ? px : px * (1 + (rnd() - 0.5) * 0.02))); // flat stretches too
+    const dirs = ['long', 'short', 'flat'] as const;
+    const scripts = [0, 1, 2].map(() => Object.fromEntries(Array.from({ length: 150 }, () => [Math.floor(rnd() * 3000), dirs[Math.floor(rnd() * 3)]!])));
+    for (const lookback of [1, 7, 50, 400]) {
+      const members = scripts.map((s, m) => new ScriptedStrategy(`m${m}`, s));
+      const got = directions(signals(new Ensemble(members, { kind: 'weighted', lookback, threshold: 0.3 }), closes));
+      expect(got.length).toBeGreaterThan(5);
+      expect(got).toEqual(model(closes, scripts, lookback, 0.3));
+    }
   });
 
   it('refuses k above the number of members and thresholds outside (0, 1]', () => {
