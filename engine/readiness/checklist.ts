@@ -41,6 +41,7 @@ export function computeReadiness({ state, evidence, broker, now, expectedBarInte
     evidence: age === null ? 'no live bar received yet' : `last ${timeframe} bar arrived ${ago(age)} ago (stale after ${ago(staleAfter)}; one bar every ${ago(Math.round(expectedBarIntervalMs))}, ${ago(TIMEFRAME_MS[timeframe])} of market time)`,
     fix: age !== null && age <= staleAfter ? '' : 'Wait for the feed, or check the market data connection.',
   });
+  items.push(dataValidItem(state, now));
   const ts = state.tradingState;
   items.push({
     id: 'trading_state',
@@ -134,4 +135,29 @@ export function blockingItems(items: ReadinessItem[], environment: BrokerEnviron
 
 export function describeBlocking(items: ReadinessItem[]): string {
   return items.map((i) => `${i.label}: ${i.status} (${i.fix || i.evidence})`).join('; ');
+}
+
+/** Bars quarantined this recently still mark the feed as suspect. */
+export const QUARANTINE_WARN_MS = 15 * 60_000;
+
+/**
+ * Quarantined bars are never traded on; recent bad prints warn (on a live account every item must
+ * be green, so a damaged feed pauses new live entries). The first bar after a gap (a session open,
+ * a feed outage) is quarantined too but is expected: it is counted, not warned about.
+ */
+function dataValidItem(state: EngineState, now: number): ReadinessItem {
+  const q = state.dataQuarantine;
+  const recent = q.recent.filter((r) => now - r.at <= QUARANTINE_WARN_MS && r.code !== 'gap');
+  const bySymbol = new Map<string, number>();
+  for (const r of recent) bySymbol.set(r.symbol, (bySymbol.get(r.symbol) ?? 0) + 1);
+  const latest = recent[0];
+  return {
+    id: 'market_data_valid',
+    label: 'Market data valid',
+    status: latest ? 'warn' : 'pass',
+    evidence: latest
+      ? `bars quarantined in the last ${ago(QUARANTINE_WARN_MS)}: ${[...bySymbol].map(([s, n]) => `${s} ${n}${n >= 20 ? '+' : ''}`).join(', ')}; latest ${latest.symbol}: ${latest.reason} (${q.total} since start, none traded on)`
+      : `every live bar passed validation${q.total > 0 ? ` recently (${q.total} quarantined since start, none traded on)` : ''}`,
+    fix: latest ? 'Check the market data feed; the audit log lists each quarantined bar with its reason.' : '',
+  };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineEvent } from '../../../engine/api/contract';
 import { Engine } from '../../../engine/Engine';
-import type { Broker, Clock } from '../../../engine/ports';
+import type { Broker, Clock, MarketData } from '../../../engine/ports';
 import { DEFAULT_SIM_SYMBOLS } from '../../../engine/sim/instruments';
 import { SimBroker } from '../../../engine/sim/SimBroker';
 import { SimMarket } from '../../../engine/sim/SimMarket';
@@ -43,6 +43,8 @@ export interface HarnessOptions {
   dir?: string;
   clock?: TestClock;
   wrapBroker?: (b: SimBroker) => Broker;
+  /** what the engine reads market data from instead of the simulator itself (the broker keeps the simulator) */
+  wrapMarket?: (m: SimMarket) => MarketData;
   killSwitch?: KillSwitchOptions;
   seed?: number;
 }
@@ -56,7 +58,7 @@ export async function makeHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const market = new SimMarket({ seed: opts.seed ?? 7, speed: 10, symbols: DEFAULT_SIM_SYMBOLS, clock, historyBars: 300, cursors: saved?.cursors });
   const sim = new SimBroker({ ledger, market, clock });
   const broker = opts.wrapBroker ? opts.wrapBroker(sim) : sim;
-  const engine = await Engine.start({ store, broker, market, clock, killSwitch: opts.killSwitch ?? { backoffMs: 1, pollMs: 1, confirmTimeoutMs: 500 } });
+  const engine = await Engine.start({ store, broker, market: opts.wrapMarket ? opts.wrapMarket(market) : market, clock, killSwitch: opts.killSwitch ?? { backoffMs: 1, pollMs: 1, confirmTimeoutMs: 500 } });
   const events: EngineEvent[] = [];
   engine.subscribe((e) => events.push(e));
   let closed = false;

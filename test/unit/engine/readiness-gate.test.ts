@@ -28,7 +28,7 @@ describe('the keys item on a real broker', () => {
     const base = {
       settings: defaultSettings(['AAPL']), tradingState: { state: 'active' as const, setBy: 'system' as const, reason: '', at: 0, latched: false }, mode: 'manual' as const,
       account: { cash: 1, equity: 1, buyingPower: 1, dayStartEquity: 1, peakEquity: 1, updatedAt: 0 }, positions: new Map(), openOrders: new Map(), approvals: new Map(),
-      instruments: new Map(), lastStop: null, lastDrill: null, reconciliation: [], lastBarAt: null, recentOrderTimes: [], brokerAccount: null,
+      instruments: new Map(), lastStop: null, lastDrill: null, reconciliation: [], lastBarAt: null, dataQuarantine: { total: 0, recent: [] }, recentOrderTimes: [], brokerAccount: null,
     };
     const broker = { kind: 'alpaca' as const, environment: 'paper' as const, connected: true, message: '' };
     const run = (keyStorage: { encrypted: boolean; detail: string }) =>
