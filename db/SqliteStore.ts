@@ -2,7 +2,8 @@
 // transaction on a synchronous=FULL WAL connection, so it is durable when the method returns.
 import type { Database } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { BAR_CACHE_DIR } from './barColumnCache';
 import type {
   AccountState,
   Approval,
@@ -21,7 +22,7 @@ import type {
 import type { BarColumns } from '../engine/backtest/columns';
 import type { AuditInput, OrderPatch, RestoredState, Store } from '../engine/ports';
 import { evidenceFromResults, type LabEvidence, type PaperRecord } from '../engine/readiness/evidence';
-import { StoreInputError } from './errors';
+import { StoreInputError, guardWrite } from './errors';
 import { storeMigrations } from './migrations/store';
 import { openDatabase } from './open';
 import { prepareAccountRepo } from './repositories/account';
@@ -43,6 +44,8 @@ export interface StoreOpenOptions {
 }
 
 function prepareRepos(db: Database) {
+  // the column files of long bar series live beside the database (none for an in-memory one)
+  const cacheDir = db.memory ? null : join(dirname(db.name), BAR_CACHE_DIR);
   return {
     orders: prepareOrderRepo(db),
     fills: prepareFillRepo(db),
@@ -52,7 +55,7 @@ function prepareRepos(db: Database) {
     state: prepareStateRepo(db),
     audit: prepareAuditRepo(db),
     stops: prepareStopReportRepo(db),
-    bars: prepareBarRepo(db),
+    bars: prepareBarRepo(db, cacheDir),
     lab: prepareLabRepo(db),
   };
 }
@@ -137,16 +140,16 @@ export class SqliteStore implements Store {
   }
 
   saveTradingState(rec: TradingStateRecord): void {
-    this.repos.state.saveTradingState(rec);
+    this.guard(() => this.repos.state.saveTradingState(rec));
   }
 
   saveSettings(s: Settings): void {
-    this.repos.state.saveSettings(s);
+    this.guard(() => this.repos.state.saveSettings(s));
   }
 
   /** Extra key/value settings (JSON) beside the engine's Settings. */
   setSetting(key: string, value: unknown): void {
-    this.repos.state.setSetting(key, value);
+    this.guard(() => this.repos.state.setSetting(key, value));
   }
 
   getSetting<T>(key: string): T | null {
@@ -154,17 +157,17 @@ export class SqliteStore implements Store {
   }
 
   insertOrder(order: OrderRecord): 'inserted' | 'duplicate' {
-    return this.repos.orders.insert(order);
+    return this.guard(() => this.repos.orders.insert(order));
   }
 
   /** Throws StoreInputError if the order is not in the journal. */
   updateOrder(clientOrderId: string, patch: OrderPatch): void {
-    this.repos.orders.update(clientOrderId, patch);
+    this.guard(() => this.repos.orders.update(clientOrderId, patch));
   }
 
   /** All or nothing: an unknown id rolls back every update of the call. */
   updateOrders(updates: { clientOrderId: string; patch: OrderPatch }[]): void {
-    this.updateOrdersTx(updates);
+    this.guard(() => this.updateOrdersTx(updates));
   }
 
   getOrder(clientOrderId: string): OrderRecord | null {
@@ -177,7 +180,7 @@ export class SqliteStore implements Store {
   }
 
   applyFill(args: { fill: Fill; order: OrderPatch & { clientOrderId: string }; position: Position; account: AccountState }): boolean {
-    return this.applyFillTx(args);
+    return this.guard(() => this.applyFillTx(args));
   }
 
   /** the `limit` most recent fills of `symbol`, oldest first */
@@ -190,11 +193,11 @@ export class SqliteStore implements Store {
   }
 
   saveAccount(a: AccountState): void {
-    this.repos.account.save(a);
+    this.guard(() => this.repos.account.save(a));
   }
 
   appendEquity(p: EquityPoint): void {
-    this.repos.account.appendEquity(p);
+    this.guard(() => this.repos.account.appendEquity(p));
   }
 
   /** the `limit` most recent points, oldest first */
@@ -203,7 +206,7 @@ export class SqliteStore implements Store {
   }
 
   saveApproval(a: Approval): void {
-    this.repos.approvals.save(a);
+    this.guard(() => this.repos.approvals.save(a));
   }
 
   getApproval(id: string): Approval | null {
@@ -211,7 +214,7 @@ export class SqliteStore implements Store {
   }
 
   appendAudit(e: AuditInput): AuditEntry {
-    return this.repos.audit.append(e);
+    return this.guard(() => this.repos.audit.append(e));
   }
 
   /** newest first; pass the smallest id seen as beforeId for the next page */
@@ -220,7 +223,7 @@ export class SqliteStore implements Store {
   }
 
   setMeta(key: string, value: unknown): void {
-    this.repos.state.setSetting(`meta:${key}`, value);
+    this.guard(() => this.repos.state.setSetting(`meta:${key}`, value));
   }
 
   getMeta<T>(key: string): T | null {
@@ -232,12 +235,12 @@ export class SqliteStore implements Store {
   }
 
   saveStopReport(r: StopReport): void {
-    this.repos.stops.save(r);
+    this.guard(() => this.repos.stops.save(r));
   }
 
   /** One transaction; a bar whose t is already stored is replaced. */
   saveBars(symbol: string, timeframe: Timeframe, bars: Bar[]): void {
-    this.repos.bars.save(symbol, timeframe, bars);
+    this.guard(() => this.repos.bars.save(symbol, timeframe, bars));
   }
 
   /** bars with fromT <= t <= toT, oldest first */
@@ -288,10 +291,17 @@ export class SqliteStore implements Store {
    * `fn` must be synchronous.
    */
   batch<T>(fn: () => T): T {
-    return this.batchTx(fn) as T;
+    return this.guard(() => this.batchTx(fn) as T);
   }
 
-  /** Idempotent. */
+  /**
+   * A write the disk refused (full, read-only, I/O) surfaces as a StoreWriteError naming the
+   * file, so the engine can tell the user what happened and what to do.
+   */
+  private guard<T>(fn: () => T): T {
+    return guardWrite(this.db.name, fn);
+  }
+
   /** the database file, for the background checkpointer */
   get file(): string {
     return this.db.name;

@@ -31,3 +31,55 @@ export class StoreOpenError extends Error {
 export class StoreInputError extends Error {
   override readonly name = 'StoreInputError';
 }
+
+/** Why a write to a database file failed for a reason outside the app: the disk, the file system. */
+export type StoreWriteFailure = 'disk_full' | 'read_only' | 'io';
+
+/** The SQLite result codes that mean "the disk or the file system refused", by what the user can do about them. */
+export function storeWriteFailureOf(code: unknown): StoreWriteFailure | null {
+  if (typeof code !== 'string') return null;
+  if (code === 'SQLITE_FULL') return 'disk_full';
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') return 'read_only';
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) return 'io';
+  return null;
+}
+
+/**
+ * A write the disk or the file system refused (full, read-only, I/O error). Nothing of the
+ * transaction was kept. `code` is SQLite's extended result code, as on better-sqlite3's errors.
+ */
+export class StoreWriteError extends Error {
+  override readonly name = 'StoreWriteError';
+  constructor(
+    readonly failure: StoreWriteFailure,
+    readonly code: string,
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
+    const why =
+      failure === 'disk_full'
+        ? 'the disk is full'
+        : failure === 'read_only'
+          ? 'the file or its directory is read-only'
+          : 'the disk or file system reported an I/O error';
+    const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(`could not save to ${file}: ${why} (${code}${detail})`, options);
+  }
+}
+
+/** `e` as a StoreWriteError naming `file` when it is the disk or the file system refusing a write; null otherwise. */
+export function asStoreWriteError(file: string, e: unknown): StoreWriteError | null {
+  if (e instanceof StoreWriteError) return e;
+  const code = (e as { code?: unknown } | null)?.code;
+  const failure = storeWriteFailureOf(code);
+  return failure === null ? null : new StoreWriteError(failure, code as string, file, { cause: e });
+}
+
+/** Run a write; a refusal by the disk or the file system becomes a StoreWriteError naming `file`. */
+export function guardWrite<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw asStoreWriteError(file, e) ?? e;
+  }
+}

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { StoreOpenError } from './errors';
+import { StoreOpenError, asStoreWriteError } from './errors';
 import { MigrationError, applicationId, applyMigrations, checkMigrationSet, latestVersion, userVersion } from './migrate';
 import type { MigrationSet } from './migrate';
 
@@ -82,10 +82,18 @@ function integrityProblems(db: SqliteDatabase, skip: readonly string[]): string[
  */
 function inspectExisting(file: string, opts: OpenOptions, keepOpen: boolean): SqliteDatabase | null {
   const set = opts.migrations;
+  // A read-only connection to a file whose header says WAL creates the -wal and -shm files
+  // beside it, and does not remove them on close. A refused file must be left as it was found,
+  // with nothing new beside it, so those are removed again (only the ones this open created).
+  const sidecars = [`${file}-wal`, `${file}-shm`].filter((f) => !existsSync(f));
+  const removeSidecars = () => {
+    for (const f of sidecars) rmSync(f, { force: true });
+  };
   let db: SqliteDatabase;
   try {
     db = new Database(file, driverOptions(opts, true));
   } catch (e) {
+    removeSidecars();
     throw corrupt(file, set.label, `it cannot be opened: ${(e as Error).message}`, e);
   }
   try {
@@ -137,6 +145,7 @@ function inspectExisting(file: string, opts: OpenOptions, keepOpen: boolean): Sq
     return null;
   } catch (e) {
     db.close();
+    if (e instanceof StoreOpenError) removeSidecars();
     throw e;
   }
 }
@@ -215,6 +224,9 @@ export function openDatabase(file: string, opts: OpenOptions): SqliteDatabase {
       applyMigrations(db, set);
     } catch (e) {
       if (!(e instanceof MigrationError)) throw e;
+      // the disk refusing the upgrade's writes is not a bug to report: say what to do about the disk
+      const refused = asStoreWriteError(file, (e as { cause?: unknown }).cause);
+      if (refused !== null) throw refused;
       throw new StoreOpenError(
         'migration_failed',
         file,

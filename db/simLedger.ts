@@ -131,6 +131,7 @@ function prepareSimStatements(db: Database) {
     cursors: db.prepare<[], CursorRow>('SELECT * FROM sim_cursors ORDER BY symbol'),
     insertSubmission: db.prepare<[string, number, number]>('INSERT INTO sim_submissions (client_order_id, accepted, at) VALUES (?, ?, ?)'),
     submissionsFor: db.prepare<[string], number>('SELECT count(*) FROM sim_submissions WHERE client_order_id = ?').pluck(),
+    commissionFor: db.prepare<[string], number | null>('SELECT sum(commission) FROM sim_fills WHERE client_order_id = ?').pluck(),
     totals: db.prepare<[], { accepted: number | null; refused: number | null }>(
       'SELECT sum(accepted) AS accepted, sum(1 - accepted) AS refused FROM sim_submissions',
     ),
@@ -247,6 +248,10 @@ export class SqliteSimLedger implements SimLedger {
 
   submissionsFor(clientOrderId: string): number {
     return this.st.submissionsFor.get(clientOrderId) ?? 0;
+  }
+
+  commissionFor(clientOrderId: string): number {
+    return this.st.commissionFor.get(clientOrderId) ?? 0;
   }
 
   totalSubmissions(): { accepted: number; refused: number } {

@@ -29,6 +29,10 @@ export function notificationTitle(kind: AlertKind): string {
       return 'Drawdown';
     case 'unclean_shutdown':
       return 'Trading Supervisor stopped unexpectedly';
+    case 'data_quarantined':
+      return 'Bad market data quarantined: not traded on';
+    case 'storage_failed':
+      return 'Cannot save to disk: trading halted';
     default:
       return assertNever(kind, 'alert kind');
   }

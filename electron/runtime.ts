@@ -5,7 +5,7 @@
 // One runtime per data directory: the directory's lock is taken before the store is opened and
 // released after it is closed (electron/runtime-lock.ts).
 import { mkdirSync } from 'node:fs';
-import { isBrokerChannel, isLabChannel, type EngineEvent, type Result } from '../engine/api/contract';
+import { isBrokerChannel, isLabChannel, type AppMetrics, type EngineEvent, type Result } from '../engine/api/contract';
 import { DEFAULT_RISK } from '../engine/defaults';
 import { Engine } from '../engine/Engine';
 import type { AlpacaBroker, AlpacaMarketData } from '../engine/adapters/alpaca';
@@ -16,12 +16,13 @@ import { systemClock, type Broker, type Clock, type MarketData } from '../engine
 import { DEFAULT_SIM_SYMBOLS, syntheticSymbols } from '../engine/sim/instruments';
 import { SimBroker } from '../engine/sim/SimBroker';
 import { SimMarket } from '../engine/sim/SimMarket';
-import { StoreOpenError } from '../db/errors';
+import { StoreOpenError, StoreWriteError, storeWriteFailureOf } from '../db/errors';
 import { SqliteSimLedger } from '../db/simLedger';
 import { SqliteStore } from '../db/SqliteStore';
 import { WalCheckpointer } from '../db/checkpointer';
 import { openAlpacaSession, resolveAlpacaConfig, type AlpacaTuning, type EnvLike } from './alpaca-runtime';
 import { startControlServer, type ControlServer } from './control-server';
+import { startHostMetrics } from './host-metrics';
 import { LabService } from './lab/LabService';
 import { acquireRuntimeLock, DataDirLockedError, lockPathFor, type RuntimeHost, type RuntimeLock } from './runtime-lock';
 import { BrokerSettingsService } from './secrets/brokerSettings';
@@ -35,8 +36,8 @@ export interface RuntimeOptions {
   dataDir: string;
   broker: 'sim' | 'alpaca';
   simSeed?: number;
-  /** simulated bars per second per symbol */
-  simSpeed?: number;
+  /** simulated bars per second per symbol, or 'max': as fast as the engine takes them (soak tests) */
+  simSpeed?: number | 'max';
   /** extra synthetic symbols for load tests */
   simExtraSymbols?: number;
   /** path to a better-sqlite3 .node built for Electron's ABI (Electron host only) */
@@ -155,9 +156,15 @@ async function startServices(args: { engine: Engine; store: SqliteStore; market:
   lab.subscribe((e) => {
     if (e.name === 'lab:results_changed') engine.refreshEvidence();
   });
+  // app:metrics: the engine's queue lengths, completed with this process's figures
+  const metrics = startHostMetrics(market, () => clock.now());
+  const dispatchEngine = async (channel: unknown, payload: unknown): Promise<Result<unknown>> => {
+    const r = await engine.dispatch(channel, payload);
+    return channel === 'app:metrics' && r.ok ? { ok: true, value: metrics.complete(r.value as AppMetrics) } : r;
+  };
   return {
     lab,
-    dispatch: (channel, payload) => (isLabChannel(channel) ? lab.dispatch(channel, payload) : engine.dispatch(channel, payload)),
+    dispatch: (channel, payload) => (isLabChannel(channel) ? lab.dispatch(channel, payload) : dispatchEngine(channel, payload)),
     subscribe: (listener) => {
       const fromEngine = engine.subscribe(listener);
       const fromLab = lab.subscribe(listener);
@@ -167,6 +174,7 @@ async function startServices(args: { engine: Engine; store: SqliteStore; market:
       };
     },
     async close() {
+      metrics.stop();
       await control?.close();
       await lab.shutdown();
     },
@@ -186,7 +194,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<SimRuntime | A
   const seed = opts.simSeed ?? DEFAULT_SIM_SEED;
   const speed = opts.simSpeed ?? DEFAULT_SIM_SPEED;
   if (!Number.isInteger(seed) || seed < 0) throw new RuntimeStartError(`--sim-seed must be a whole number >= 0, got ${opts.simSeed}`);
-  if (!(speed > 0 && speed <= 1000)) throw new RuntimeStartError(`--sim-speed must be between 0 and 1000 bars per second, got ${opts.simSpeed}`);
+  if (speed !== 'max' && !(speed > 0 && speed <= 1000)) throw new RuntimeStartError(`--sim-speed must be between 0 and 1000 bars per second, got ${opts.simSpeed}`);
   try {
     mkdirSync(opts.dataDir, { recursive: true });
   } catch (e) {
@@ -220,14 +228,30 @@ export async function startRuntime(opts: RuntimeOptions): Promise<SimRuntime | A
     return serveBrokerChannels(rt, brokerSettings);
   } catch (e) {
     lock.release();
-    throw e;
+    throw storageStartError(e, opts.dataDir) ?? e;
   }
+}
+
+/**
+ * A start that failed because the disk refused a write (full, read-only, I/O error: opening,
+ * upgrading or the engine's first writes), as a message that says so and what to do, instead of
+ * SQLite's bare "database or disk is full". Nothing was traded: the engine had not started.
+ */
+function storageStartError(e: unknown, dataDir: string): RuntimeStartError | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  const failure = storeWriteFailureOf(code);
+  if (failure === null) return null;
+  const what = failure === 'disk_full' ? 'the disk is full' : failure === 'read_only' ? 'the data directory or a file in it is read-only' : 'the disk reported an I/O error';
+  const todo = failure === 'disk_full' ? 'Free space on that disk' : failure === 'read_only' ? 'Make the data directory and its files writable' : 'Check the disk and the free space on it';
+  // the store's StoreWriteError already names the file and the problem
+  const problem = e instanceof StoreWriteError ? e.message : `could not write in the data directory ${dataDir}: ${what} (${String(code)}: ${(e as Error).message})`;
+  return new RuntimeStartError(`${problem}. Nothing was traded. ${todo}, then start again.`, { cause: e });
 }
 
 async function startLocked(
   opts: RuntimeOptions,
   lock: RuntimeLock,
-  { log, clock, seed, speed }: { log: NonNullable<RuntimeOptions['log']>; clock: Clock; seed: number; speed: number },
+  { log, clock, seed, speed }: { log: NonNullable<RuntimeOptions['log']>; clock: Clock; seed: number; speed: number | 'max' },
 ): Promise<SimRuntime> {
   let store: SqliteStore;
   let ledger: SqliteSimLedger;
@@ -265,7 +289,8 @@ async function startLocked(
   const broker = new SimBroker({ ledger, market, clock });
   let engine: Engine;
   try {
-    engine = await Engine.start({ store, broker, market, clock, log, expectedBarIntervalMs: 1000 / speed });
+    // at 'max' bars arrive every event-loop turn: 1 ms, and the freshness checks' wall-clock floors apply
+    engine = await Engine.start({ store, broker, market, clock, log, expectedBarIntervalMs: speed === 'max' ? 1 : 1000 / speed });
   } catch (e) {
     await broker.close();
     await checkpointer?.stop();
@@ -291,7 +316,7 @@ async function startLocked(
       }
     }
   }, opts.housekeepingMs ?? 250);
-  log('info', `runtime started: data in ${opts.dataDir}, simulator seed ${seed}, ${speed} bars/s, ${symbols.length} symbols`);
+  log('info', `runtime started: data in ${opts.dataDir}, simulator seed ${seed}, ${speed === 'max' ? 'full speed' : `${speed} bars/s`}, ${symbols.length} symbols`);
 
   const services = await startServices({ engine, store, market, clock, log, lock, controlEndpoint: opts.controlEndpoint === true });
 

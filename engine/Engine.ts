@@ -36,6 +36,7 @@ import { ApprovalQueue } from './supervisor/ApprovalQueue';
 import { InvariantError } from './util/assert';
 import { Reconciler } from './reconciliation';
 import { recoverOpenOrders } from './recovery';
+import { ValidatedMarketData, type QuarantinedBar } from './data/ValidatedMarketData';
 
 export interface EngineDeps {
   store: Store;
@@ -56,9 +57,22 @@ const ACCOUNT_EMIT_MS = 250;
 const EQUITY_POINT_MS = 1000;
 const BAR_FLUSH_MS = 500;
 const BAR_FLUSH_SYMBOLS_PER_TICK = 10;
+/**
+ * Bars saved in one engine turn at most; a flush round that has more continues in the next
+ * turns. At full simulator speed a round holds tens of thousands of bars, whose single write
+ * blocked the thread for 100 ms and more; about a chunk's worth (db/repositories/bars.ts) per
+ * turn keeps each write to a few milliseconds.
+ */
+const BAR_FLUSH_BARS_PER_TURN = 2048;
 const STRATEGY_WARMUP_BARS = 400;
 const RECONCILE_EVERY_MS = 60_000;
+/** how soon reconciliation looks up orders whose submit was never answered (see OrderManager.hasUncertain) */
+const UNCERTAIN_RECONCILE_MS = 2_000;
 const EVIDENCE_EVERY_MS = 30_000;
+/** quarantined bars kept in memory for the checklist */
+const QUARANTINE_RECENT = 20;
+const QUARANTINE_AUDIT_PER_MIN = 10;
+const QUARANTINE_ALERT_MS = 5 * 60_000;
 /**
  * A market order is meant to execute at once: one still unfilled a minute after it was placed
  * (a halted symbol, a closed market, a broker that never answered) would otherwise fill at a
@@ -83,6 +97,8 @@ export class Engine {
   private lastAccountEmit = 0;
   private lastEquityPoint = 0;
   private lastBarFlush = 0;
+  /** the next turn of a bar flush round that has more to save (flushBarRound) */
+  private barFlushRound: ReturnType<typeof setImmediate> | null = null;
   private manualSeq = 0;
   private readonly symbolStats = new Map<string, SymbolStats>();
   private readonly marketView: MarketView;
@@ -94,9 +110,21 @@ export class Engine {
   private evidence: LabEvidence | null = null;
   private lastEvidence = 0;
   private brokerConnected = true;
-  private pendingWrites: (() => void)[] = [];
-  private pendingPublishes: (() => void)[] = [];
-  private commitPromise: Promise<void> | null = null;
+  /** the writes queued in this engine turn, committed together at its end (see write) */
+  private turn: PendingTurn | null = null;
+  /**
+   * Set while the disk refuses our writes (full, read-only, I/O error): trading was halted for
+   * it in memory, and the alert was shown once. Cleared by the first commit that succeeds,
+   * which also saves the in-memory trading state the failed commits could not.
+   */
+  private storageFailure: { at: number; message: string } | null = null;
+  /** the turn's queued writes and publications, as counted by app:metrics */
+  private get pendingWrites(): readonly (() => void)[] {
+    return this.turn?.writes ?? [];
+  }
+  private get pendingPublishes(): readonly (() => void)[] {
+    return this.turn?.publishes ?? [];
+  }
   private stopped = false;
   /** orders whose deadline cancel is in flight, so a slow broker does not get the cancel twice */
   private readonly deadlineCancels = new Set<string>();
@@ -106,6 +134,8 @@ export class Engine {
    */
   private protection = new Map<string, PositionProtection>();
   private readonly handlers: Handlers;
+  /** per symbol: how many quarantined bars were audited this minute, and when the last alert went out */
+  private readonly quarantineRate = new Map<string, { windowStart: number; written: number; suppressed: number; lastAlert: number }>();
 
   private constructor(
     private readonly deps: EngineDeps,
@@ -151,7 +181,12 @@ export class Engine {
   }
 
   /** Restore, reconcile, warm up; only then subscribe strategies to live bars. */
-  static async start(deps: EngineDeps): Promise<Engine> {
+  static async start(feedDeps: EngineDeps): Promise<Engine> {
+    // Every part of the engine sees the feed through validation; quarantined bars are reported
+    // to the engine once it exists (none can arrive before it subscribes).
+    let quarantine: (bars: QuarantinedBar[]) => void = () => undefined;
+    const validated = new ValidatedMarketData(feedDeps.market, (bars) => quarantine(bars));
+    const deps: EngineDeps = { ...feedDeps, market: validated };
     const { store, broker, market, clock } = deps;
     const restored = store.restore();
     const now = clock.now();
@@ -182,6 +217,7 @@ export class Engine {
       lastDrill: store.getMeta<StopReport>('lastDrill'),
       reconciliation: [],
       lastBarAt: null,
+      dataQuarantine: { total: 0, recent: [] },
       recentOrderTimes: [],
       brokerAccount: null,
       keyStorage: deps.keyStorage ?? null,
@@ -211,6 +247,7 @@ export class Engine {
             const wasDown = !engine.brokerConnected;
             engine.brokerConnected = e.status.connected;
             engine.breakers.onBrokerConnection(e.status.connected);
+            engine.recordConnection('broker', wasDown, e.status.connected, e.status.message);
             // what happened while the link was down is only known by asking again
             if (wasDown && e.status.connected) engine.background(engine.reconciler.run('reconnect'), 'reconciling after the broker reconnected');
           }
@@ -230,7 +267,19 @@ export class Engine {
     }
     engine.refreshEvidence();
     engine.rebuildStrategies();
+    quarantine = (bars) => engine.safely(() => engine.onQuarantine(bars));
+    validated.seedFromHistory(instruments.keys());
     engine.unsubscribers.push(market.onBars((batch) => engine.safely(() => engine.onBars(batch))));
+    // a feed that reports its connection (Alpaca's streams; asked of the raw feed, not its validating wrapper) leaves the same traces as the broker
+    let feedUp = true;
+    const stopFeedStatus = feedDeps.market.onStatus?.((st) =>
+      engine.safely(() => {
+        const wasDown = !feedUp;
+        feedUp = st.connected;
+        engine.recordConnection('market data', wasDown, st.connected, st.message);
+      }),
+    );
+    if (stopFeedStatus) engine.unsubscribers.push(stopFeedStatus);
     engine.emitStatus();
     return engine;
   }
@@ -265,7 +314,8 @@ export class Engine {
       this.breakers.onTick();
       this.cancelOverdueOrders(now);
       if (now - this.lastEvidence >= EVIDENCE_EVERY_MS) this.refreshEvidence();
-      if (now - this.lastReconcile >= RECONCILE_EVERY_MS) {
+      // an order whose submit went unanswered is looked up again soon, not at the next periodic run
+      if (now - this.lastReconcile >= (this.orders.hasUncertain() ? UNCERTAIN_RECONCILE_MS : RECONCILE_EVERY_MS)) {
         this.lastReconcile = now;
         this.background(this.reconciler.run('periodic'), 'the periodic reconciliation');
         this.background(this.refreshAccountStatus(), 'reading the account status');
@@ -289,8 +339,26 @@ export class Engine {
         );
         this.emit('readiness:updated', this.readiness());
       }
-      if (now - this.lastBarFlush >= BAR_FLUSH_MS) this.flushBars(BAR_FLUSH_SYMBOLS_PER_TICK);
+      if (now - this.lastBarFlush >= BAR_FLUSH_MS && !this.barFlushRound) this.flushBarRound();
     });
+  }
+
+  /**
+   * One flush round: the oldest BAR_FLUSH_SYMBOLS_PER_TICK buffers, plus any buffer holding a
+   * turn's worth of bars (at full simulator speed that is every symbol, so no buffer grows past
+   * about that plus one round's bars), saved BAR_FLUSH_BARS_PER_TURN bars per turn.
+   */
+  private flushBarRound(): void {
+    let symbols = [...this.barBuffer.keys()].filter((symbol, i) => i < BAR_FLUSH_SYMBOLS_PER_TICK || (this.barBuffer.get(symbol)?.length ?? 0) >= BAR_FLUSH_BARS_PER_TURN);
+    const turn = (): void => {
+      this.barFlushRound = null;
+      if (this.stopped) return;
+      this.safely(() => {
+        symbols = this.flushBars(symbols, BAR_FLUSH_BARS_PER_TURN);
+        if (symbols.length > 0) this.barFlushRound = setImmediate(turn);
+      });
+    };
+    turn();
   }
 
   /** Cancel orders past UNFILLED_ORDER_DEADLINE_MS (see there for which orders have one). */
@@ -321,11 +389,17 @@ export class Engine {
     if (this.stopped) return;
     this.stopped = true;
     for (const u of this.unsubscribers) u();
-    this.commit();
-    this.flushBars();
-    this.deps.store.saveAccount(this.ctx.state.account);
-    const session = this.deps.store.getMeta<{ startedAt: number }>('session');
-    this.deps.store.setMeta('session', { startedAt: session?.startedAt ?? this.deps.clock.now(), heartbeat: this.deps.clock.now(), clean: true });
+    try {
+      this.commit();
+      this.flushBars();
+      this.deps.store.saveAccount(this.ctx.state.account);
+      const session = this.deps.store.getMeta<{ startedAt: number }>('session');
+      this.deps.store.setMeta('session', { startedAt: session?.startedAt ?? this.deps.clock.now(), heartbeat: this.deps.clock.now(), clean: true });
+    } catch (e) {
+      // the disk refused the last writes: the host still closes everything; the next start
+      // sees an unclean shutdown and reconciles with the broker
+      if (!this.storageFailed(e, 'the last writes before shutting down')) throw e;
+    }
   }
 
   get state(): Readonly<EngineState> {
@@ -361,10 +435,8 @@ export class Engine {
   private onBars(batch: { symbol: string; bar: Bar }[]): void {
     if (this.stopped) return;
     this.ctx.state.lastBarAt = this.deps.clock.now();
+    // every bar here passed validation (ValidatedMarketData); failures went to onQuarantine
     for (const { symbol, bar } of batch) {
-      if (!(bar.c > 0) || !Number.isFinite(bar.c) || !(bar.h >= bar.l)) {
-        throw new InvariantError(`bar for ${symbol} at ${bar.t} is invalid (o ${bar.o} h ${bar.h} l ${bar.l} c ${bar.c})`);
-      }
       let buf = this.barBuffer.get(symbol);
       if (!buf) this.barBuffer.set(symbol, (buf = []));
       buf.push(bar);
@@ -382,6 +454,44 @@ export class Engine {
       if (signal) this.onSignal(symbol, bar, signal, strategy);
     }
     this.emit('bars:tick', { timeframe: this.deps.market.timeframe, ticks: batch });
+  }
+
+  /**
+   * Bars that failed validation: never traded on (they reach no strategy, statistic, chart or
+   * price). Recorded in the audit log with the bar and its reason, at most
+   * QUARANTINE_AUDIT_PER_MIN rows per symbol a minute so a broken feed cannot flood the disk,
+   * and raised as an alert once per symbol every QUARANTINE_ALERT_MS.
+   */
+  private onQuarantine(bars: QuarantinedBar[]): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    const q = this.ctx.state.dataQuarantine;
+    for (const { symbol, bar, code, reason } of bars) {
+      q.total++;
+      // the checklist lists bad prints; the expected bar after a gap is only counted
+      if (code !== 'gap') {
+        q.recent.unshift({ symbol, at: now, barTime: bar.t, code, reason });
+        if (q.recent.length > QUARANTINE_RECENT) q.recent.length = QUARANTINE_RECENT;
+      }
+      const when = Number.isFinite(bar.t) ? new Date(bar.t).toISOString() : String(bar.t);
+      const rate = this.quarantineRate.get(symbol);
+      const fresh = !rate || now - rate.windowStart >= 60_000;
+      const r = fresh ? { windowStart: now, written: 0, suppressed: rate?.suppressed ?? 0, lastAlert: rate?.lastAlert ?? -Infinity } : rate;
+      this.quarantineRate.set(symbol, r);
+      if (r.written < QUARANTINE_AUDIT_PER_MIN) {
+        r.written++;
+        const more = r.suppressed > 0 ? ` (${r.suppressed} earlier quarantined bar(s) of ${symbol} were counted but not recorded one by one)` : '';
+        r.suppressed = 0;
+        this.audit('data_quarantined', `${symbol} bar for ${when} quarantined, not traded on: ${reason}${more}`, { symbol, code, reason, bar: { t: bar.t, o: bar.o, h: bar.h, l: bar.l, c: bar.c, v: bar.v } });
+      } else {
+        r.suppressed++;
+      }
+      // the first bar after a gap (every session open) is expected: audited, not alerted
+      if (code !== 'gap' && now - r.lastAlert >= QUARANTINE_ALERT_MS) {
+        r.lastAlert = now;
+        this.alert('warning', 'data_quarantined', `${symbol}: the bar for ${when} failed validation and was quarantined (${reason}). No trade is placed on it; the reason of each such bar is in the audit log.`);
+      }
+    }
   }
 
   private onSignal(symbol: string, bar: Bar, signal: Signal, strategy: Strategy): void {
@@ -589,21 +699,38 @@ export class Engine {
   }
 
   /**
-   * Save buffered bars, at most `maxSymbols` symbols per call (the oldest buffers first), so a
-   * hundred symbols are spread over several ticks instead of one long write on the engine thread.
+   * Save the buffered bars of `symbols` (default: every symbol), at most `maxBars` bars in this
+   * call, so a hundred symbols (or a full-speed simulator) are spread over several turns instead
+   * of one long write on the engine thread. Returns the symbols that still have bars to save.
    */
-  private flushBars(maxSymbols = Infinity): void {
+  private flushBars(symbols: string[] = [...this.barBuffer.keys()], maxBars = Infinity): string[] {
     this.lastBarFlush = this.deps.clock.now();
     const { store, market } = this.deps;
-    const symbols = [...this.barBuffer.keys()].slice(0, maxSymbols);
+    let budget = maxBars;
+    const done: string[] = [];
+    const rest: string[] = [];
     store.batch(() => {
       for (const symbol of symbols) {
         const bars = this.barBuffer.get(symbol);
+        if (budget <= 0) {
+          if (bars && bars.length > 0) rest.push(symbol);
+          continue;
+        }
+        if (bars && bars.length > budget) {
+          // the oldest part now, the rest in the next turn (still the oldest of this symbol)
+          store.saveBars(symbol, market.timeframe, bars.splice(0, budget));
+          budget = 0;
+          rest.push(symbol);
+          continue;
+        }
         if (bars && bars.length > 0) store.saveBars(symbol, market.timeframe, bars);
+        budget -= bars?.length ?? 0;
+        done.push(symbol);
       }
     });
     // Map keeps insertion order: deleting and re-adding sends these symbols to the back
-    for (const symbol of symbols) this.barBuffer.delete(symbol);
+    for (const symbol of done) this.barBuffer.delete(symbol);
+    return rest;
   }
 
   /** Ask the broker whether the account is active and allowed to trade (for the checklist). */
@@ -659,6 +786,26 @@ export class Engine {
     this.emit('engine:status', { tradingState: s.tradingState, mode: s.mode, broker: this.deps.broker.status });
   }
 
+  /**
+   * A link going down or coming back is a fault the user must be able to see afterwards, not only
+   * while the status line shows it: an alert when it goes, an audit entry when it is back.
+   */
+  private recordConnection(link: 'broker' | 'market data', wasDown: boolean, up: boolean, message: string): void {
+    if (this.stopped || wasDown === !up) return;
+    if (!up) {
+      this.audit('error', `${link === 'broker' ? 'Broker' : 'Market data'} connection lost: ${message}`);
+      this.alert(
+        'warning',
+        link === 'broker' ? 'broker_lost' : 'data_stale',
+        link === 'broker'
+          ? `Lost the connection to the broker (${message}). Orders and fills are reconciled with the broker when it is back.`
+          : `Lost the market-data connection (${message}). Missed bars are fetched again when it is back.`,
+      );
+    } else {
+      this.audit('recovery', `${link === 'broker' ? 'Broker' : 'Market data'} connection restored: ${message}${link === 'broker' ? '; reconciling with the broker' : ''}`);
+    }
+  }
+
   /** An alert: an audit record of kind 'alert', published (and shown as a notification) once written. */
   private alert(level: AlertLevel, kind: AlertKind, message: string): void {
     const input: AuditInput = { at: this.deps.clock.now(), kind: 'alert', message, data: { level, alertKind: kind } };
@@ -702,28 +849,120 @@ export class Engine {
    * is published (or sent, for callers that await) before it is durable.
    */
   private write(fn: () => void, publish?: () => void): Promise<void> {
-    this.pendingWrites.push(fn);
-    if (publish) this.pendingPublishes.push(publish);
-    if (!this.commitPromise) {
-      const p = Promise.resolve().then(() => this.commit());
-      p.catch((e: unknown) => this.ctx.log('error', 'group commit failed', e));
-      this.commitPromise = p;
-    }
-    return this.commitPromise;
-  }
-
-  private commit(): void {
-    this.commitPromise = null;
-    const writes = this.pendingWrites;
-    const publishes = this.pendingPublishes;
-    this.pendingWrites = [];
-    this.pendingPublishes = [];
-    if (writes.length > 0) {
-      this.deps.store.batch(() => {
-        for (const w of writes) w();
+    if (!this.turn) {
+      let resolve: () => void = () => undefined;
+      let reject: (e: unknown) => void = () => undefined;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Most callers do not wait (`void this.write(...)`): a failed commit is handled in
+      // commit() itself, and must not also surface as an unhandled rejection, which ends the
+      // process. Callers that await still see the rejection.
+      done.catch(() => undefined);
+      this.turn = { writes: [], publishes: [], done, resolve, reject };
+      queueMicrotask(() => {
+        try {
+          this.commit();
+        } catch (e) {
+          this.ctx.log('error', 'group commit failed', e);
+        }
       });
     }
-    for (const p of publishes) p();
+    this.turn.writes.push(fn);
+    if (publish) this.turn.publishes.push(publish);
+    return this.turn.done;
+  }
+
+  /**
+   * Commit the turn's writes now. If the store refuses them, nothing of the turn is kept or
+   * published, everyone awaiting the turn (an order waiting for its journal row) sees the
+   * failure, and a refusal by the disk halts trading (storageFailed). Throws the store's error.
+   */
+  private commit(): void {
+    const turn = this.turn;
+    this.turn = null;
+    // after a storage failure, the first commit that goes through also saves the trading
+    // state (the halt) that the failed commits could not
+    const resave = this.storageFailure !== null;
+    if (!turn && !resave) return;
+    const writes = turn?.writes ?? [];
+    try {
+      this.deps.store.batch(() => {
+        for (const w of writes) w();
+        if (resave) this.deps.store.saveTradingState(this.ctx.state.tradingState);
+      });
+    } catch (e) {
+      turn?.reject(e);
+      this.storageFailed(e, `${writes.length} record${writes.length === 1 ? '' : 's'} of the last engine turn (journal, audit, status changes)`);
+      throw e;
+    }
+    if (resave) this.storageRecovered();
+    if (!turn) return;
+    turn.resolve();
+    for (const p of turn.publishes) p();
+  }
+
+  /**
+   * The disk refused a write (full, read-only, I/O error). What the engine holds in memory may
+   * now be ahead of the disk, so no new order goes out: trading is halted and latched in memory
+   * (it cannot be saved yet; the first commit that succeeds saves it), and the user is told, once
+   * per episode, what happened, what was not saved and what to do. Orders never go out without
+   * their journal row (OrderManager awaits it), cancels and the emergency stop still work.
+   * Returns whether `e` was such a failure.
+   */
+  private storageFailed(e: unknown, lost: string): boolean {
+    const failure = storageFailureOf(e);
+    if (failure === null) return false;
+    const s = this.ctx.state;
+    const now = this.deps.clock.now();
+    const where = typeof (e as { file?: unknown }).file === 'string' ? (e as { file: string }).file : 'the database';
+    const code = String((e as { code?: unknown }).code);
+    const what =
+      failure === 'disk_full'
+        ? `the disk holding ${where} is full (${code})`
+        : failure === 'read_only'
+          ? `the data directory or ${where} is read-only (${code})`
+          : `the disk reported an I/O error writing ${where} (${code})`;
+    const todo =
+      failure === 'disk_full'
+        ? 'Free space on that disk'
+        : failure === 'read_only'
+          ? 'Make the data directory and its files writable again (permissions, or remount it read-write)'
+          : 'Check the disk and the free space on it';
+    this.ctx.log('error', `store write failed: ${what}; not saved: ${lost}`, e);
+    if (s.tradingState.state !== 'halted') {
+      s.tradingState = { state: 'halted', setBy: 'system', reason: `storage failure: ${what}`, at: now, latched: true };
+      s.mode = 'manual';
+      this.emitStatus();
+    }
+    if (this.storageFailure !== null) return true;
+    const message =
+      `Trading halted: ${what}. Not saved: ${lost}; an order whose journal entry was not saved was NOT sent to the broker. ` +
+      `The halt itself could not be saved yet. Orders and positions at the broker are unaffected and will be reconciled. ` +
+      `${todo}, then re-arm trading. The emergency stop still works meanwhile (cancels and closes go to the broker).`;
+    this.storageFailure = { at: now, message };
+    // It cannot be written as an audit record (that is what failed): shown from memory, with an
+    // id no audit record has, between the last audit id and the next one, so that lists sorted
+    // by id and "seen up to id" treat it like the record it would have been. Reads still work.
+    let lastAuditId = 0;
+    try {
+      lastAuditId = this.deps.store.listAudit(1)[0]?.id ?? 0;
+    } catch {
+      // an unreadable store too: the alert still goes out
+    }
+    const alert: Alert = { id: lastAuditId + 0.5, at: now, level: 'critical', kind: 'storage_failed', message };
+    this.recentAlerts = [alert, ...this.recentAlerts].slice(0, 200);
+    this.emit('alerts:raised', alert);
+    return true;
+  }
+
+  /** A commit went through after a storage failure: the halt is now saved; say so. */
+  private storageRecovered(): void {
+    const since = this.storageFailure?.at ?? this.deps.clock.now();
+    this.storageFailure = null;
+    const halted = this.ctx.state.tradingState.state === 'halted';
+    this.audit('recovery', `The database accepts writes again (refused since ${new Date(since).toISOString()}); trading state ${this.ctx.state.tradingState.state} saved.${halted ? ' Re-arm to trade again.' : ''}`);
   }
 
   /**
@@ -746,6 +985,10 @@ export class Engine {
 
   private failure(e: unknown, what: string): Result<never> {
     const message = e instanceof Error ? e.message : String(e);
+    // a write the disk refused outside the group commit (a fill, a state change): same halt and alert
+    if (this.storageFailed(e, `what was being written while ${what} (bar history, a fill, an order status or the trading state; the broker keeps its own record of fills and orders, reconciled at the next start)`)) {
+      return err('internal', `${what} failed: ${message}. Trading is halted until the disk accepts writes again and you re-arm.`);
+    }
     this.ctx.log('error', `engine error while ${what}: ${message}`, e);
     try {
       this.audit('error', `Error while ${what}: ${message}`);
@@ -914,6 +1157,26 @@ export class Engine {
       'audit:list': ({ limit, beforeId }) => ok(this.deps.store.listAudit(limit, beforeId)),
       'equity:curve': ({ limit }) => ok(this.deps.store.equityCurve(limit)),
       'readiness:get': () => ok(this.readiness()),
+      // the host (electron/host-metrics.ts) and the headless transport fill in their own sections
+      'app:metrics': () => {
+        let barBuffer = 0;
+        for (const bars of this.barBuffer.values()) barBuffer += bars.length;
+        return ok({
+          at: this.deps.clock.now(),
+          engine: {
+            pendingWrites: this.turn?.writes.length ?? 0,
+            pendingPublishes: this.turn?.publishes.length ?? 0,
+            barBuffer,
+            approvals: s().approvals.size,
+            alerts: this.recentAlerts.length,
+            openOrders: s().openOrders.size,
+            recentOrderTimes: s().recentOrderTimes.length,
+            listeners: this.listeners.size,
+          },
+          host: null,
+          transport: null,
+        });
+      },
     };
   }
 }
@@ -921,4 +1184,27 @@ export class Engine {
 function toAlert(e: AuditEntry): Alert {
   const d = (e.data ?? {}) as { level?: AlertLevel; alertKind?: AlertKind };
   return { id: e.id, at: e.at, level: d.level ?? 'warning', kind: d.alertKind ?? 'breaker_tripped', message: e.message };
+}
+
+/** One engine turn's queued writes, their publications, and the promise its awaiters hold. */
+interface PendingTurn {
+  writes: (() => void)[];
+  publishes: (() => void)[];
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Whether an error is the disk or the file system refusing a write, read from SQLite's result
+ * code (on better-sqlite3's errors and on the store's StoreWriteError). engine/ does not import
+ * db/, so the codes are matched here.
+ */
+function storageFailureOf(e: unknown): 'disk_full' | 'read_only' | 'io' | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (code === 'SQLITE_FULL') return 'disk_full';
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM') return 'read_only';
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) return 'io';
+  return null;
 }

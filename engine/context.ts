@@ -10,6 +10,7 @@ import type {
   Instrument,
   OrderRecord,
   Position,
+  QuarantineRecord,
   ReconciliationItem,
   Settings,
   StopReport,
@@ -35,6 +36,8 @@ export interface EngineState {
   reconciliation: ReconciliationItem[];
   /** wall-clock time the last live bar arrived */
   lastBarAt: number | null;
+  /** bars that failed validation and were quarantined (never traded on), newest first */
+  dataQuarantine: { total: number; recent: QuarantineRecord[] };
   /** the broker's account status, as last read (null until read) */
   brokerAccount: { status: string | null; tradingBlocked: boolean; checkedAt: number } | null;
   /** how the broker keys are kept (told by the host; null: no keys needed, as on the simulator) */

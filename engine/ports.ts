@@ -58,6 +58,8 @@ export interface BrokerOrder {
   status: OrderStatus;
   filledQty: number;
   avgFillPrice: number | null;
+  /** total commission charged on the order's executions so far, when the broker reports it (the simulator does) */
+  commission?: number;
   /**
    * A bracket entry's exit legs, when the broker reports them nested in the entry (Alpaca does;
    * the legs' own updates carry no reference back to the entry).
@@ -118,6 +120,9 @@ export interface MarketData {
   lastPrice(symbol: string): number | null;
   /** live bars, delivered in batches (one call may carry many symbols) */
   onBars(listener: (batch: { symbol: string; bar: Bar }[]) => void): () => void;
+  /** feeds with a connection of their own (Alpaca's streams) say when it goes and comes back */
+  readonly status?: { connected: boolean; message: string };
+  onStatus?(listener: (s: { connected: boolean; message: string }) => void): () => void;
   start(): void;
   stop(): void;
 }

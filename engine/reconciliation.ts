@@ -3,9 +3,10 @@
 // the journal), ignore (leave it, knowingly) or close (flatten it at the broker). Autonomous
 // mode stays locked while any item is unresolved. It runs at startup, periodically, and when
 // the broker connection comes back.
-import type { ReconciliationAction, ReconciliationItem } from './domain/types';
+import type { OrderRecord, ReconciliationAction, ReconciliationItem } from './domain/types';
 import type { EngineContext } from './context';
 import type { OrderManager } from './orders/OrderManager';
+import { recoverOpenOrders } from './recovery';
 
 const EPS = 1e-9;
 const IGNORED_KEY = 'reconciliationIgnored';
@@ -43,6 +44,24 @@ export class Reconciler {
       ctx.audit('recovery', `Reconciliation (${why}) could not reach the broker: ${message}; will try again`);
       return ctx.state.reconciliation;
     }
+    // Journal open orders the broker's list contradicts (gone from it, or filled further than we
+    // know: events missed while the stream was down, a submit whose answer never came) are
+    // certain once looked up by id: apply that first, so only real differences reach the user.
+    // Orders whose submit is still being decided are left to it.
+    const listed = new Map(open.value.map((b) => [b.clientOrderId, b]));
+    const contradicted = (o: OrderRecord): boolean => {
+      if (this.orders.isInFlight(o.clientOrderId)) return false;
+      const b = listed.get(o.clientOrderId);
+      return !b || b.filledQty > o.filledQty + EPS;
+    };
+    if ([...ctx.state.openOrders.values()].some(contradicted)) {
+      const issues = await recoverOpenOrders(ctx, this.orders, contradicted, `its answer or events were lost (${why})`);
+      if (issues.length > 0) ctx.audit('recovery', `Reconciliation (${why}) could not settle every order: ${issues.join('; ')}`);
+    }
+    // An order we had concluded was never placed, open at the broker after all: the broker's word wins.
+    for (const b of open.value) {
+      if (this.orders.current(b.clientOrderId)?.status === 'unsent') this.orders.handleBrokerEvent({ type: 'order', order: b, reason: null });
+    }
     const ignored = ctx.store.getMeta<IgnoredMap>(IGNORED_KEY) ?? {};
     const previous = new Map(ctx.state.reconciliation.map((i) => [i.id, i]));
     const found: ReconciliationItem[] = [];
@@ -72,6 +91,12 @@ export class Reconciler {
     }
     for (const b of open.value) {
       if (this.orders.current(b.clientOrderId)) continue;
+      // An exit leg the broker opened for one of our own bracket entries is certain: journal it as
+      // its event would have (lost when the app stopped between the entry's fill and the legs' events).
+      if (this.orders.isBracketLeg(b)) {
+        this.orders.handleBrokerEvent({ type: 'order', order: b, reason: null });
+        continue;
+      }
       const id = `order:${b.clientOrderId}`;
       found.push({
         id,

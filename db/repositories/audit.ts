@@ -19,6 +19,7 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'killswitch',
   'settings_changed',
   'recovery',
+  'data_quarantined',
   'alert',
   'error',
 ];

@@ -230,6 +230,7 @@ export type AuditKind =
   | 'killswitch'
   | 'settings_changed'
   | 'recovery'
+  | 'data_quarantined'
   | 'alert'
   | 'error';
 
@@ -371,6 +372,17 @@ export interface PositionProtection {
   kind: 'bracket' | 'local-watchdog';
 }
 
+/** A live bar that failed validation: kept out of every decision, shown with its reason. */
+export interface QuarantineRecord {
+  symbol: string;
+  /** when it arrived (wall clock) */
+  at: number;
+  /** the bar's own time, as the feed gave it */
+  barTime: number;
+  code: string;
+  reason: string;
+}
+
 export type AlertLevel = 'info' | 'warning' | 'critical';
 export type AlertKind =
   | 'breaker_tripped'
@@ -381,7 +393,9 @@ export type AlertKind =
   | 'reconciliation'
   | 'daily_loss'
   | 'drawdown'
-  | 'unclean_shutdown';
+  | 'unclean_shutdown'
+  | 'data_quarantined'
+  | 'storage_failed';
 
 export interface Alert {
   /** the audit record that holds it */

@@ -139,7 +139,17 @@ export class KillSwitch {
       at: requestedAt,
       latched: true,
     };
-    ctx.store.saveTradingState(rec);
+    // A disk that refuses writes (full, read-only) must not stop the stop: the halt then holds
+    // in memory, the cancels still go out, and the report says the halt was not saved. The
+    // engine saves it with its first commit that goes through (Engine.commit).
+    let haltUnsaved: string | null = null;
+    try {
+      ctx.store.saveTradingState(rec);
+    } catch (e) {
+      haltUnsaved = e instanceof Error ? e.message : String(e);
+      // queued so that the engine sees the refusal too (its storage-failure halt and alert)
+      void ctx.write(() => ctx.store.saveTradingState(rec));
+    }
     ctx.state.tradingState = rec;
     ctx.state.mode = 'manual';
     const haltDurableMs = nowMs() - t0;
@@ -156,13 +166,21 @@ export class KillSwitch {
 
     halt.status = 'done';
     halt.endedAt = ctx.clock.now();
-    halt.detail = `halted and latched in ${haltDurableMs.toFixed(2)} ms`;
+    halt.detail =
+      haltUnsaved === null
+        ? `halted and latched in ${haltDurableMs.toFixed(2)} ms`
+        : `halted and latched in memory only: the halt could not be saved (${haltUnsaved}); it is lost if the app stops before the disk accepts writes again`;
     const t = ctx.clock.now();
-    ctx.store.updateOrders(
-      openAtStop
-        .filter((id) => ctx.state.openOrders.get(id)?.status !== 'pending_submit')
-        .map((clientOrderId) => ({ clientOrderId, patch: { status: 'pending_cancel' as const, statusReason: 'emergency stop', updatedAt: t } })),
-    );
+    try {
+      ctx.store.updateOrders(
+        openAtStop
+          .filter((id) => ctx.state.openOrders.get(id)?.status !== 'pending_submit')
+          .map((clientOrderId) => ({ clientOrderId, patch: { status: 'pending_cancel' as const, statusReason: 'emergency stop', updatedAt: t } })),
+      );
+    } catch (e) {
+      // the broker's answers (cancel events, the next reconciliation) bring the journal up to date
+      ctx.log('error', 'the emergency stop could not mark the open orders as cancelling in the journal', e);
+    }
     for (const id of openAtStop) {
       const o = ctx.state.openOrders.get(id);
       if (o && o.status !== 'pending_submit') ctx.state.openOrders.set(id, { ...o, status: 'pending_cancel', statusReason: 'emergency stop', updatedAt: t });
@@ -259,7 +277,12 @@ export class KillSwitch {
   private publish(report: StopReport): void {
     const copy: StopReport = { ...report, steps: report.steps.map((s) => ({ ...s })) };
     this.ctx.state.lastStop = copy;
-    this.ctx.store.saveStopReport(copy);
+    try {
+      this.ctx.store.saveStopReport(copy);
+    } catch (e) {
+      // a disk that refuses writes does not stop the stop; the report is still shown
+      this.ctx.log('error', 'the emergency-stop report could not be saved', e);
+    }
     this.ctx.emit('killswitch:progress', copy);
   }
 }

@@ -45,6 +45,7 @@ export class OrderManager {
   private fillsApplied = 0;
   /** open bracket legs reported nested in their entry: leg client id -> entry client id (persisted) */
   private readonly legParents: Map<string, string>;
+  private readonly inFlight = new Set<string>();
 
   /**
    * @param gate refuses an intent before anything is journaled (the readiness gate of a live
@@ -60,6 +61,30 @@ export class OrderManager {
 
   /** Journal, then send. Resolves once the broker answered (or the answer is known to be lost). */
   async submit(intent: OrderIntent): Promise<SubmitResult> {
+    // From the reservation to the broker's last answer the order's fate is being decided here:
+    // reconciliation must not conclude "never arrived" from a lookup made meanwhile.
+    const id = clientOrderIdFor(intent.intentKey);
+    const already = this.inFlight.has(id);
+    this.inFlight.add(id);
+    try {
+      return await this.send(intent);
+    } finally {
+      if (!already) this.inFlight.delete(id);
+    }
+  }
+
+  /** Orders whose submit is still being decided (see submit). */
+  isInFlight(clientOrderId: string): boolean {
+    return this.inFlight.has(clientOrderId);
+  }
+
+  /** Open in the journal with their fate unknown (a submit whose answer never came): reconciliation resolves them. */
+  hasUncertain(): boolean {
+    for (const o of this.ctx.state.openOrders.values()) if (o.status === 'pending_submit' && !this.inFlight.has(o.clientOrderId)) return true;
+    return false;
+  }
+
+  private async send(intent: OrderIntent): Promise<SubmitResult> {
     const { ctx } = this;
     if (ctx.state.tradingState.state === 'halted' && intent.origin !== 'killswitch') {
       return { ok: false, error: { code: 'halted', message: 'trading is halted by the emergency stop; re-arm it before placing orders' } };
@@ -115,6 +140,12 @@ export class OrderManager {
       await ctx.write(() => (inserted = ctx.store.insertOrder(record)));
     } catch (e) {
       ctx.state.openOrders.delete(clientOrderId);
+      // The disk refused the journal row (the engine has halted trading for it): not sent, and
+      // the caller is told why rather than getting an internal error.
+      if (ctx.state.tradingState.state === 'halted') {
+        const why = e instanceof Error ? e.message : String(e);
+        return { ok: false, error: { code: 'halted', message: `not sent: its journal entry could not be saved (${why}); trading is halted until the disk accepts writes again and you re-arm` } };
+      }
       throw e;
     }
     if (inserted === 'duplicate') {
@@ -169,6 +200,7 @@ export class OrderManager {
     }
     if (found.ok && !found.value) {
       this.patch(clientOrderId, { status: 'unsent', statusReason: `not placed: ${res.message}`, updatedAt: ctx.clock.now() });
+      ctx.audit('order_updated', `Order ${clientOrderId} not placed: ${res.message}`, { clientOrderId });
       return { ok: false, error: { code: 'broker_error', message: `the order was not placed: ${res.message}` } };
     }
     ctx.audit('error', `Order ${clientOrderId} state unknown (${res.message}); it will be reconciled, never resent`, { clientOrderId });
@@ -239,7 +271,7 @@ export class OrderManager {
    * A stop-loss or take-profit leg the broker created for one of our bracket entries: reported
    * nested in the entry (Alpaca), or named after it (the simulator's `${entry}-sl` / `-tp`).
    */
-  isBracketLeg(o: OrderRecord): boolean {
+  isBracketLeg(o: Pick<OrderRecord, 'clientOrderId' | 'symbol'>): boolean {
     const parentId = this.legParents.get(o.clientOrderId) ?? /^(.+)-(?:sl|tp)$/.exec(o.clientOrderId)?.[1];
     if (parentId === undefined) return false;
     const parent = this.current(parentId);
@@ -270,8 +302,12 @@ export class OrderManager {
   patch(clientOrderId: string, patch: OrderPatch): OrderRecord | null {
     const prev = this.current(clientOrderId);
     if (!prev) return null;
-    if (patch.status && rank(patch.status) < rank(prev.status)) delete patch.status;
-    if (rank(prev.status) === 4 && patch.status && patch.status !== prev.status) delete patch.status;
+    // 'unsent' is our conclusion after an unanswered submit, not the broker's word: an event for the
+    // order (it arrived late) moves it on; every other status only moves forward.
+    if (prev.status !== 'unsent') {
+      if (patch.status && rank(patch.status) < rank(prev.status)) delete patch.status;
+      if (rank(prev.status) === 4 && patch.status && patch.status !== prev.status) delete patch.status;
+    }
     const next: OrderRecord = { ...prev, ...stripUndefined(patch) };
     if (isOpenStatus(next.status)) this.ctx.state.openOrders.set(clientOrderId, next);
     else this.ctx.state.openOrders.delete(clientOrderId);
@@ -350,8 +386,13 @@ export class OrderManager {
   private applyBrokerOrder(o: BrokerOrder, reason: string | null): void {
     this.rememberLegs(o);
     const prev = this.current(o.clientOrderId) ?? this.adopt(o);
+    if (prev.status === 'unsent' && prev.origin !== 'external') this.arrivedLate(prev, o.status);
+    else if (rank(prev.status) === 4 && rank(o.status) === 4 && o.status !== prev.status && o.status !== 'filled') {
+      // out of order or contradictory (a 'canceled' after the fill): the first final word stands
+      this.ctx.audit('order_updated', `Ignored a late '${o.status}' event for order ${o.clientOrderId}: it is already ${prev.status}`, { clientOrderId: o.clientOrderId, event: o.status });
+    }
     // filled quantities come only from fill events (each applied once), never from order snapshots
-    const status = o.status === 'filled' || o.status === 'partially_filled' ? prev.status : o.status;
+    const status = o.status === 'filled' || o.status === 'partially_filled' ? (prev.status === 'unsent' ? 'accepted' : prev.status) : o.status;
     const patch: OrderPatch = { status, brokerOrderId: o.brokerOrderId, updatedAt: this.ctx.clock.now() };
     if (reason && (o.status === 'rejected' || o.status === 'canceled' || o.status === 'expired')) patch.statusReason = reason;
     if (status === prev.status && prev.brokerOrderId === o.brokerOrderId && !patch.statusReason) return;
@@ -362,6 +403,29 @@ export class OrderManager {
     }
   }
 
+  /**
+   * A fill event that reconciliation already counted: recovery applies what the broker executed
+   * while we were not listening as one catch-up fill named after the broker's cumulative filled
+   * quantity; an execution arriving afterwards (a late or replayed event) whose own cumulative
+   * quantity is within that catch-up was part of it. Executions beyond it still apply.
+   */
+  private coveredByCatchUp(order: OrderRecord, fill: Fill, brokerOrder: BrokerOrder): boolean {
+    if (order.filledQty <= 0 || CATCH_UP.test(fill.fillId) || !(brokerOrder.filledQty > 0)) return false;
+    let through = 0;
+    for (const f of this.ctx.store.fillsForSymbol(fill.symbol, 1000)) {
+      if (f.clientOrderId !== order.clientOrderId) continue;
+      const m = CATCH_UP.exec(f.fillId);
+      if (m) through = Math.max(through, Number(m[1]));
+    }
+    return through > 0 && brokerOrder.filledQty <= through + 1e-9;
+  }
+
+  /** An order we reported as not placed reached the broker after all: say so, loudly, once. */
+  private arrivedLate(order: OrderRecord, brokerStatus: string): void {
+    this.ctx.audit('order_updated', `Order ${order.clientOrderId} (${order.side} ${order.qty} ${order.symbol}), reported as not placed (${order.statusReason ?? 'no answer'}), reached the broker after all (${brokerStatus})`, { clientOrderId: order.clientOrderId });
+    this.ctx.alert('warning', 'reconciliation', `${order.side.toUpperCase()} ${order.qty} ${order.symbol} (order ${order.clientOrderId}) was reported as not placed, but the broker received it late and it is now ${brokerStatus}. It is tracked again; do not place it a second time.`);
+  }
+
   /** Apply one execution exactly once: journal fill + order + position + account in one transaction. */
   applyFill(fill: Fill, brokerOrder: BrokerOrder | null): boolean {
     const { ctx } = this;
@@ -370,6 +434,11 @@ export class OrderManager {
       ctx.log('warn', `fill ${fill.fillId} for unknown order ${fill.clientOrderId} skipped`, fill);
       return false;
     }
+    if (brokerOrder && this.coveredByCatchUp(order, fill, brokerOrder)) {
+      ctx.audit('order_updated', `Ignored a late ${fill.qty} ${fill.symbol} execution of order ${order.clientOrderId} (${fill.fillId}): reconciliation already applied the broker's filled quantity up to ${brokerOrder.filledQty}`, { fill });
+      return false;
+    }
+    if (order.status === 'unsent' && order.origin !== 'external') this.arrivedLate(order, 'filled');
     const position = applyFillToPosition(ctx.state.positions.get(fill.symbol), fill);
     const cash = cashAfterFill(ctx.state.account.cash, fill);
     const positions = new Map(ctx.state.positions);
@@ -399,6 +468,8 @@ export class OrderManager {
     return true;
   }
 }
+
+const CATCH_UP = /:reconciled:([0-9.eE+-]+)$/;
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};

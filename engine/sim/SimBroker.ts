@@ -149,7 +149,8 @@ export class SimBroker implements Broker {
 
   async getOrderByClientId(clientOrderId: string): Promise<BrokerResult<BrokerOrder | null>> {
     const row = this.open.get(clientOrderId) ?? this.opts.ledger.getOrderByClientId(clientOrderId);
-    return { ok: true, value: row ? toBrokerOrder(row) : null };
+    // with the commission charged, so a restart that recovers missed fills books their cost too
+    return { ok: true, value: row ? { ...toBrokerOrder(row), commission: this.opts.ledger.commissionFor(clientOrderId) } : null };
   }
 
   async listOpenOrders(): Promise<BrokerResult<BrokerOrder[]>> {

@@ -62,6 +62,8 @@ export interface SimLedger {
   /** upsert orders in one transaction */
   saveOrders(orders: SimOrderRow[]): void;
   getOrderByClientId(clientOrderId: string): SimOrderRow | null;
+  /** the commission charged on an order's fills, in all */
+  commissionFor(clientOrderId: string): number;
   /** one transaction: the fill, the order's new state, the position and the cash */
   applyFill(args: { fill: Fill; order: SimOrderRow; position: SimPositionRow; cash: number; nextFillSeq: number }): void;
   saveCursors(cursors: SimMarketCursor[]): void;

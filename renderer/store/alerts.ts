@@ -76,6 +76,10 @@ export function alertKindLabel(kind: AlertKind): string {
       return 'Drawdown';
     case 'unclean_shutdown':
       return 'Unexpected shutdown';
+    case 'data_quarantined':
+      return 'Bad market data quarantined';
+    case 'storage_failed':
+      return 'Data directory not writable';
     default:
       return assertNever(kind);
   }

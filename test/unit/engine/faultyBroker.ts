@@ -76,12 +76,14 @@ export class FaultyBroker implements Broker {
     return (await this.gate<void>('cancelAllOrders')) ?? this.inner.cancelAllOrders();
   }
   async getOrderByClientId(id: string): Promise<BrokerResult<BrokerOrder | null>> {
-    return (await this.gate<BrokerOrder | null>('getOrderByClientId')) ?? this.inner.getOrderByClientId(id);
+    // a stalled order exists at this broker: lookups and the open list report it (reconciliation asks)
+    return (await this.gate<BrokerOrder | null>('getOrderByClientId')) ?? (this.stalled.has(id) ? { ok: true, value: this.stalled.get(id) ?? null } : this.inner.getOrderByClientId(id));
   }
   async listOpenOrders(): Promise<BrokerResult<BrokerOrder[]>> {
     const g = await this.gate<BrokerOrder[]>('listOpenOrders');
     if (g) return g;
-    const r = await this.inner.listOpenOrders();
+    const inner = await this.inner.listOpenOrders();
+    const r: BrokerResult<BrokerOrder[]> = inner.ok && this.stalled.size > 0 ? { ok: true, value: [...inner.value, ...this.stalled.values()] } : inner;
     if (r.ok && this.phantomOpenOrders > 0) {
       this.phantomOpenOrders--;
       return { ok: true, value: [...r.value, { brokerOrderId: 'phantom', clientOrderId: 'phantom', symbol: 'AAPL', side: 'buy', type: 'limit', qty: 1, limitPrice: 1, status: 'pending_cancel', filledQty: 0, avgFillPrice: null }] };
