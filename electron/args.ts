@@ -13,7 +13,8 @@ export interface EngineArgs {
   dataDir: string | null;
   broker: BrokerChoice;
   simSeed: number | undefined;
-  simSpeed: number | undefined;
+  /** bars per second per symbol, or 'max' (as fast as the engine takes them: soak tests) */
+  simSpeed: number | 'max' | undefined;
 }
 
 export interface HeadlessArgs extends EngineArgs {
@@ -23,10 +24,14 @@ export interface HeadlessArgs extends EngineArgs {
   /** null: the host makes a random one */
   token: string | null;
   help: boolean;
+  /** synthetic symbols SIM001.. added to the simulator's (load and soak tests); undefined: none */
+  simExtraSymbols: number | undefined;
 }
 
 /** the runtime's own bound (electron/runtime.ts) */
 export const MAX_SIM_SPEED = 1000;
+/** synthetic symbols beyond this are a typo (the strategy takes at most 200 symbols anyway) */
+export const MAX_SIM_EXTRA_SYMBOLS = 500;
 
 type FlagKind = 'value' | 'switch';
 type Spec = Record<string, FlagKind>;
@@ -44,6 +49,7 @@ const HEADLESS_FLAGS: Spec = {
   host: 'value',
   port: 'value',
   token: 'value',
+  'sim-extra-symbols': 'value',
   'allow-remote': 'switch',
   help: 'switch',
 };
@@ -113,14 +119,16 @@ function parseEngineArgs(raw: Raw, cwd: string): Parsed<EngineArgs> {
     simSeed = n;
   }
 
-  let simSpeed: number | undefined;
+  let simSpeed: number | 'max' | undefined;
   const speedRaw = str(raw, 'sim-speed');
-  if (speedRaw !== undefined) {
+  if (speedRaw === 'max') {
+    simSpeed = 'max';
+  } else if (speedRaw !== undefined) {
     const n = Number(speedRaw);
     if (!Number.isFinite(n) || n <= 0 || n > MAX_SIM_SPEED) {
       return {
         ok: false,
-        message: `--sim-speed must be simulated bars per second, greater than 0 and at most ${MAX_SIM_SPEED}, got "${speedRaw}"`,
+        message: `--sim-speed must be simulated bars per second, greater than 0 and at most ${MAX_SIM_SPEED}, or "max" for as fast as the engine takes them, got "${speedRaw}"`,
       };
     }
     simSpeed = n;
@@ -166,6 +174,17 @@ export function parseHeadlessArgs(argv: readonly string[], cwd: string = process
     };
   }
 
+  let simExtraSymbols: number | undefined;
+  const extraRaw = str(raw.value, 'sim-extra-symbols');
+  if (extraRaw !== undefined) {
+    const n = Number(extraRaw);
+    if (!/^\d+$/.test(extraRaw) || n > MAX_SIM_EXTRA_SYMBOLS) {
+      return { ok: false, message: `--sim-extra-symbols must be a whole number from 0 to ${MAX_SIM_EXTRA_SYMBOLS} (synthetic symbols SIM001.. added to the simulator), got "${extraRaw}"` };
+    }
+    if (engine.value.broker !== 'sim') return { ok: false, message: '--sim-extra-symbols adds simulated symbols: it works with --broker sim only' };
+    simExtraSymbols = n;
+  }
+
   const token = str(raw.value, 'token') ?? null;
   if (token !== null && (token.length > MAX_TOKEN_LENGTH || /[\s\x00-\x1f\x7f]/.test(token))) {
     return {
@@ -175,15 +194,17 @@ export function parseHeadlessArgs(argv: readonly string[], cwd: string = process
   }
   return {
     ok: true,
-    value: { ...engine.value, host, port, allowRemote, token, help: raw.value.get('help') === true },
+    value: { ...engine.value, host, port, allowRemote, token, help: raw.value.get('help') === true, simExtraSymbols },
   };
 }
 
 export const HEADLESS_USAGE = `usage: npm run headless -- [--port P] [--data-dir DIR] [--token T]
-                              [--sim-seed N] [--sim-speed X] [--broker sim|alpaca]
-                              [--host 127.0.0.1] [--allow-remote]
+                              [--sim-seed N] [--sim-speed X|max] [--sim-extra-symbols N]
+                              [--broker sim|alpaca] [--host 127.0.0.1] [--allow-remote]
   --port 0 (default) picks a free port; without --token a random one is made.
   Data is kept in ~/.trading-supervisor unless --data-dir is given.
+  --sim-speed is simulated bars per second per symbol (default 2); "max" runs the simulator as fast
+  as the engine takes the bars, and --sim-extra-symbols N adds N synthetic symbols (load tests).
   --broker alpaca trades on Alpaca: keys from APCA_API_KEY_ID and APCA_API_SECRET_KEY, or from
   DATA_DIR/alpaca-keys.json (mode 600; ALPACA_KEYS_FILE names another); ALPACA_PAPER=true (default),
   ALPACA_SYMBOLS=AAPL,BTC/USD; ALPACA_API_BASE_URL, ALPACA_DATA_BASE_URL, ALPACA_STREAM_URL and

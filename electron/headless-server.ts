@@ -13,9 +13,11 @@ import {
   err,
   WIRE_MAX_FRAME_BYTES,
   type ApiError,
+  type AppMetrics,
   type EngineEvent,
   type Result,
   type ServerFrame,
+  type TransportMetrics,
 } from '../engine/api/contract';
 import { contentSecurityPolicy, securityHeaders } from './csp';
 import { errorMessage, type HostedEngine, type HostLog } from './hosted-engine';
@@ -33,6 +35,8 @@ export interface HeadlessServerOptions {
   maxClients?: number;
   /** a client whose unsent bytes exceed this is disconnected */
   maxBufferedBytes?: number;
+  /** a client with more unsent bytes than this is sent no live bars until it catches up */
+  barSkipBytes?: number;
   maxInFlightPerClient?: number;
   heartbeatMs?: number;
 }
@@ -49,6 +53,7 @@ export class HeadlessListenError extends Error {}
 
 export const DEFAULT_MAX_CLIENTS = 16;
 export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_BAR_SKIP_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 
 /** Constant-time comparison of a presented token with the real one (hashing equalizes lengths). */
@@ -77,7 +82,7 @@ export function decodeClientFrame(text: string): DecodedFrame {
   const frame = data as Record<string, unknown>;
   const id = typeof frame.id === 'number' && Number.isSafeInteger(frame.id) ? frame.id : null;
   if (frame.kind !== 'request') {
-    return { ok: false, id, error: { code: 'invalid_request', message: `frame kind must be "request", got ${JSON.stringify(frame.kind) ?? 'nothing'}` } };
+    return { ok: false, id, error: { code: 'invalid_request', message: `frame kind must be "request", got ${describeKind(frame.kind)}` } };
   }
   if (id === null) {
     return { ok: false, id: null, error: { code: 'invalid_request', message: 'request frame needs an integer "id" to match its result' } };
@@ -86,6 +91,18 @@ export function decodeClientFrame(text: string): DecodedFrame {
     return { ok: false, id, error: { code: 'invalid_request', message: 'request frame needs a string "channel", e.g. "app:snapshot"' } };
   }
   return { ok: true, id, channel: frame.channel, payload: frame.payload };
+}
+
+/**
+ * The client's "kind", shown short: never the whole value, which may be 60 KB of text or an array
+ * nested 30,000 deep (JSON.stringify of that overflows the stack and would take the host down).
+ */
+function describeKind(kind: unknown): string {
+  if (kind === undefined) return 'nothing';
+  if (typeof kind === 'string') return JSON.stringify(kind.length > 40 ? `${kind.slice(0, 40)}…` : kind);
+  if (kind === null) return 'null';
+  if (Array.isArray(kind)) return 'an array';
+  return typeof kind === 'object' ? 'an object' : `a ${typeof kind}`;
 }
 
 function loopbackAuthorities(port: number): string[] {
@@ -108,6 +125,8 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
   const { engine, log } = opts;
   const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
   const maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  const barSkip = opts.barSkipBytes ?? DEFAULT_BAR_SKIP_BYTES;
+  let barFramesSkipped = 0;
   const maxInFlight = opts.maxInFlightPerClient ?? DEFAULT_MAX_IN_FLIGHT;
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
   /** per client: whether it answered the last ping */
@@ -212,6 +231,12 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
 
   const sendFrame = (ws: WebSocket, frame: ServerFrame): void => sendRaw(ws, JSON.stringify(frame));
 
+  const transportMetrics = (): TransportMetrics => {
+    let maxBufferedBytes = 0;
+    for (const ws of clients.keys()) maxBufferedBytes = Math.max(maxBufferedBytes, ws.bufferedAmount);
+    return { clients: clients.size, maxBufferedBytes, barFramesSkipped };
+  };
+
   function onConnection(ws: WebSocket): void {
     const state = { alive: true };
     clients.set(ws, state);
@@ -252,7 +277,10 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
 
   async function dispatch(channel: string, payload: unknown): Promise<Result<unknown>> {
     try {
-      return await engine.dispatch(channel, payload);
+      const result = await engine.dispatch(channel, payload);
+      // app:metrics: the transport's own queues (bytes waiting for each client) complete it
+      if (channel === 'app:metrics' && result.ok) return { ok: true, value: { ...(result.value as AppMetrics), transport: transportMetrics() } };
+      return result;
     } catch (e) {
       log('error', 'engine dispatch threw', e);
       return err('internal', `the engine failed while handling the request: ${errorMessage(e)}`);
@@ -263,7 +291,17 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
     if (clients.size === 0) return;
     const frame: ServerFrame = { kind: 'event', name: event.name, payload: event.payload };
     const data = JSON.stringify(frame);
-    for (const ws of [...clients.keys()]) sendRaw(ws, data);
+    for (const ws of [...clients.keys()]) {
+      // Live bars are the bulk of the stream and the one part that may be left out: a client
+      // this far behind (a busy page at full simulator speed) skips them until it catches up
+      // rather than being cut off (its chart reloads history on the next symbol or reconnect).
+      // Everything else is always sent, and a client that stops reading is still dropped.
+      if (event.name === 'bars:tick' && ws.bufferedAmount > barSkip) {
+        barFramesSkipped++;
+        continue;
+      }
+      sendRaw(ws, data);
+    }
   });
 
   // a client that vanished without a close frame (sleep, cable) is found by a missed pong

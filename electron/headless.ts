@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<void> {
       controlEndpoint: true,
       ...(args.simSeed !== undefined ? { simSeed: args.simSeed } : {}),
       ...(args.simSpeed !== undefined ? { simSpeed: args.simSpeed } : {}),
+      ...(args.simExtraSymbols !== undefined ? { simExtraSymbols: args.simExtraSymbols } : {}),
       log,
     });
   } catch (e) {

@@ -32,15 +32,21 @@ export function pnlClass(x: number | null | undefined): 'pos' | 'neg' | 'flat' {
   return x > 0 ? 'pos' : 'neg';
 }
 
+// toLocaleTimeString/toLocaleDateString build a new Intl.DateTimeFormat on every call (tens of
+// microseconds): the audit log formats hundreds of rows per render, which at full simulator
+// speed kept the page busy for seconds. The same formats, made once (the options are what
+// those methods default to).
+const TIME_FORMAT = new Intl.DateTimeFormat('en-GB', { hour12: false, hour: 'numeric', minute: 'numeric', second: 'numeric' });
+const DATE_FORMAT = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: 'numeric', day: 'numeric' });
+
 export function clockTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
-  return new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
+  return TIME_FORMAT.format(ms);
 }
 
 export function dateTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
-  const d = new Date(ms);
-  return `${d.toLocaleDateString('en-CA')} ${d.toLocaleTimeString('en-GB', { hour12: false })}`;
+  return `${DATE_FORMAT.format(ms)} ${TIME_FORMAT.format(ms)}`;
 }
 
 /** Time left as m:ss (or h:mm:ss), rounded up so "0:00" means really expired. */

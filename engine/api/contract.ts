@@ -177,6 +177,62 @@ export interface Snapshot {
   serverTime: number;
 }
 
+/** Queue and collection sizes inside the engine: each must stay bounded on a long run. */
+export interface EngineQueueLengths {
+  /** writes waiting for the turn's group commit */
+  pendingWrites: number;
+  /** events waiting for that commit */
+  pendingPublishes: number;
+  /** live bars not yet saved to the store, over all symbols */
+  barBuffer: number;
+  /** proposals waiting for a decision */
+  approvals: number;
+  /** recent alerts kept in memory (the snapshot's list) */
+  alerts: number;
+  openOrders: number;
+  /** order times kept for the order-rate limit */
+  recentOrderTimes: number;
+  /** event subscribers (hosts, transports) */
+  listeners: number;
+}
+
+/** What the host adds: the process the engine runs in. */
+export interface HostMetrics {
+  /** bars delivered to the engine since the host started */
+  barsProcessed: number;
+  memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; arrayBuffersBytes: number };
+  /** CPU time the host process has used (user + system): against wall time, how much CPU it got */
+  cpuMs: number;
+  /**
+   * Event-loop delay of the engine's thread (perf_hooks.monitorEventLoopDelay): since the host
+   * started, and per closed window of `windowMs`, newest last (at most the last minute or two).
+   */
+  eventLoopDelay: {
+    windowMs: number;
+    overall: { p50Ms: number; p99Ms: number; maxMs: number; samples: number };
+    windows: { endedAt: number; p99Ms: number; maxMs: number; samples: number }[];
+  };
+}
+
+/** What a transport adds: the headless host's WebSocket clients. */
+export interface TransportMetrics {
+  clients: number;
+  /** the largest number of bytes queued for one client and not yet sent */
+  maxBufferedBytes: number;
+  /** bars:tick frames left out for clients too far behind, since the host started */
+  barFramesSkipped: number;
+}
+
+/** `app:metrics`: cheap, read-only figures for soak tests and diagnostics. */
+export interface AppMetrics {
+  at: number;
+  engine: EngineQueueLengths;
+  /** null when no host adds it (an engine on its own, in tests) */
+  host: HostMetrics | null;
+  /** null outside the headless host */
+  transport: TransportMetrics | null;
+}
+
 export interface BarsHistory {
   symbol: string;
   timeframe: Timeframe;
@@ -236,6 +292,8 @@ export const engineRequestSchemas = {
   }),
   'equity:curve': z.strictObject({ limit: z.number().int().min(1).max(100_000).default(2000) }),
   'readiness:get': z.strictObject({}),
+  /** queue lengths, memory and event-loop delay (read-only, cheap: soak tests poll it every second) */
+  'app:metrics': z.strictObject({}),
 } as const;
 
 /**
@@ -289,6 +347,7 @@ export interface ResultTypes extends LabResultTypes, BrokerResultTypes {
   'audit:list': AuditEntry[];
   'equity:curve': EquityPoint[];
   'readiness:get': ReadinessItem[];
+  'app:metrics': AppMetrics;
 }
 
 // ---------- events ----------

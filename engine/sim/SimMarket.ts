@@ -12,8 +12,12 @@ import type { SimSymbolSpec } from './instruments';
 export interface SimMarketOptions {
   seed: number;
   symbols: SimSymbolSpec[];
-  /** simulated bars per second per symbol (wall clock) */
-  speed: number;
+  /**
+   * simulated bars per second per symbol (wall clock), or 'max': as fast as the listeners take
+   * them, in batches of about FULL_SPEED_BARS_PER_TURN bars with a yield to the event loop
+   * between batches (soak and load tests)
+   */
+  speed: number | 'max';
   clock: Clock;
   timeframe?: Timeframe;
   /** bars generated before "now" on a fresh start, so charts and indicators have history */
@@ -25,6 +29,14 @@ export interface SimMarketOptions {
   /** bars kept in memory per symbol for history() */
   memoryBars?: number;
 }
+
+/**
+ * Bars (over all symbols) delivered per event-loop turn at speed 'max'. Small enough that one
+ * turn of engine work stays around a millisecond, so timers, I/O and requests still get the
+ * thread between batches (the point of the event-loop delay target); large enough that the
+ * per-turn overhead does not dominate.
+ */
+export const FULL_SPEED_BARS_PER_TURN = 500;
 
 const REGIME_BLOCK = 120;
 const SESSION_BARS = 390;
@@ -53,12 +65,14 @@ export class SimMarket implements MarketData {
   private readonly listeners = new Set<(batch: { symbol: string; bar: Bar }[]) => void>();
   private readonly memoryBars: number;
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** the pending turn at speed 'max' */
+  private immediate: ReturnType<typeof setImmediate> | null = null;
   private wallStart = 0;
   private produced = 0;
 
   constructor(private readonly opts: SimMarketOptions) {
-    if (!(opts.speed > 0) || !Number.isFinite(opts.speed)) {
-      throw new Error(`simulator speed must be a positive number of bars per second, got ${opts.speed}`);
+    if (opts.speed !== 'max' && (!(opts.speed > 0) || !Number.isFinite(opts.speed))) {
+      throw new Error(`simulator speed must be a positive number of bars per second or 'max', got ${String(opts.speed)}`);
     }
     this.timeframe = opts.timeframe ?? '1Min';
     this.barMs = TIMEFRAME_MS[this.timeframe];
@@ -129,14 +143,19 @@ export class SimMarket implements MarketData {
   }
 
   start(): void {
-    if (this.timer) return;
+    if (this.timer || this.immediate) return;
+    if (this.opts.speed === 'max') {
+      this.startFullSpeed();
+      return;
+    }
+    const speed = this.opts.speed;
     // Tick fast enough for the speed but no faster than every 10 ms; each tick produces the bars
     // that are due by wall clock, capped so a long pause (a laptop asleep) does not flood the engine.
-    const periodMs = Math.max(10, Math.min(1000, 1000 / this.opts.speed));
+    const periodMs = Math.max(10, Math.min(1000, 1000 / speed));
     this.wallStart = this.opts.clock.now();
     this.produced = 0;
     this.timer = setInterval(() => {
-      const due = Math.floor(((this.opts.clock.now() - this.wallStart) * this.opts.speed) / 1000) - this.produced;
+      const due = Math.floor(((this.opts.clock.now() - this.wallStart) * speed) / 1000) - this.produced;
       if (due <= 0) return;
       const n = Math.min(due, 5);
       this.produced += due;
@@ -144,13 +163,29 @@ export class SimMarket implements MarketData {
     }, periodMs);
   }
 
+  /**
+   * Speed 'max': one bounded batch per event-loop turn, the next one scheduled with setImmediate
+   * so that timers and I/O run between batches. The listeners (the engine) work synchronously,
+   * so production never runs ahead of them: no queue builds up here.
+   */
+  private startFullSpeed(): void {
+    const steps = Math.max(1, Math.floor(FULL_SPEED_BARS_PER_TURN / Math.max(1, this.states.size)));
+    const turn = (): void => {
+      this.immediate = setImmediate(turn);
+      this.step(steps);
+    };
+    this.immediate = setImmediate(turn);
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
   }
 
   get running(): boolean {
-    return this.timer !== null;
+    return this.timer !== null || this.immediate !== null;
   }
 
   private remember(st: SymbolState, bar: Bar): void {

@@ -1,8 +1,23 @@
 // Why things happened: the audit records, newest first, filterable by kind.
-import { useState } from 'react';
-import type { AuditKind } from '../../engine/domain/types';
+import { memo, useState } from 'react';
+import type { AuditEntry, AuditKind } from '../../engine/domain/types';
 import { dateTime } from '../format';
 import { useAuditStore } from '../store/audit';
+
+/**
+ * One record. Memoized: records never change once written and the store keeps their objects, so
+ * a new record (hundreds a second in autonomous mode at full simulator speed) renders one row,
+ * not the whole list.
+ */
+const AuditRow = memo(function AuditRow({ e }: { e: AuditEntry }) {
+  return (
+    <li className={`audit-entry audit-${e.kind}`} data-testid="audit-entry">
+      <span className="muted">{dateTime(e.at)}</span>
+      <span className="audit-kind">{e.kind.replace(/_/g, ' ')}</span>
+      <span className="audit-message">{e.message}</span>
+    </li>
+  );
+});
 
 export function AuditLog() {
   const entries = useAuditStore((s) => s.entries);
@@ -28,11 +43,7 @@ export function AuditLog() {
       ) : (
         <ol className="audit-list">
           {shown.map((e) => (
-            <li key={e.id} className={`audit-entry audit-${e.kind}`} data-testid="audit-entry">
-              <span className="muted">{dateTime(e.at)}</span>
-              <span className="audit-kind">{e.kind.replace(/_/g, ' ')}</span>
-              <span className="audit-message">{e.message}</span>
-            </li>
+            <AuditRow key={e.id} e={e} />
           ))}
         </ol>
       )}

@@ -1,0 +1,74 @@
+// The host's part of `app:metrics`: bars delivered to the engine, the process's memory and the
+// event-loop delay of the thread the engine runs on. Cheap to keep and to read, so a soak test
+// can poll it every second: two native delay monitors (one since start, one per window that is
+// rolled into a short ring) and a counter on the market's bar listener.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { AppMetrics, HostMetrics } from '../engine/api/contract';
+import type { MarketData } from '../engine/ports';
+
+/** length of one event-loop delay window */
+export const METRICS_WINDOW_MS = 1000;
+/** windows kept: two minutes, so a poller that missed some still finds them */
+export const METRICS_WINDOWS_KEPT = 120;
+/** sampling resolution of the delay monitors; coarser would hide the short stalls we look for */
+const RESOLUTION_MS = 2;
+
+const ms = (ns: number): number => ns / 1e6;
+
+export interface HostMetricsSource {
+  read(): HostMetrics;
+  /** add the host's section to an engine `app:metrics` result */
+  complete(engine: AppMetrics): AppMetrics;
+  stop(): void;
+}
+
+export function startHostMetrics(market: MarketData, now: () => number = Date.now): HostMetricsSource {
+  let barsProcessed = 0;
+  // registered after the engine's listener: counted once the engine has taken the batch in
+  const unsubscribe = market.onBars((batch) => {
+    barsProcessed += batch.length;
+  });
+  const overall: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  const window: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  overall.enable();
+  window.enable();
+  const windows: HostMetrics['eventLoopDelay']['windows'] = [];
+  const roll = setInterval(() => {
+    // an empty window (no sample yet) reports NaN percentiles in some Node versions: skip it
+    if (window.count > 0) windows.push({ endedAt: now(), p99Ms: ms(window.percentile(99)), maxMs: ms(window.max), samples: window.count });
+    if (windows.length > METRICS_WINDOWS_KEPT) windows.splice(0, windows.length - METRICS_WINDOWS_KEPT);
+    window.reset();
+  }, METRICS_WINDOW_MS);
+  roll.unref();
+
+  const read = (): HostMetrics => {
+    const m = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    const has = overall.count > 0;
+    return {
+      barsProcessed,
+      memory: { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers },
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      eventLoopDelay: {
+        windowMs: METRICS_WINDOW_MS,
+        overall: {
+          p50Ms: has ? ms(overall.percentile(50)) : 0,
+          p99Ms: has ? ms(overall.percentile(99)) : 0,
+          maxMs: has ? ms(overall.max) : 0,
+          samples: overall.count,
+        },
+        windows: [...windows],
+      },
+    };
+  };
+  return {
+    read,
+    complete: (engine) => ({ ...engine, host: read() }),
+    stop() {
+      clearInterval(roll);
+      overall.disable();
+      window.disable();
+      unsubscribe();
+    },
+  };
+}

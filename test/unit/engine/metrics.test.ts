@@ -1,0 +1,108 @@
+// app:metrics: the engine's queue lengths (each must stay bounded on a long run), completed by
+// the host (bars, memory, CPU, event-loop delay) in electron/runtime.ts; and the bar flush that
+// the soak found blocking: a big backlog is saved over several turns, never in one write.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppMetrics } from '../../../engine/api/contract';
+import { startRuntime, type SimRuntime } from '../../../electron/runtime';
+import { makeHarness, TestClock, type Harness } from './harness';
+
+let h: Harness | null = null;
+let rt: SimRuntime | null = null;
+let dir: string | null = null;
+afterEach(async () => {
+  await h?.close();
+  h?.cleanup();
+  h = null;
+  await rt?.shutdown();
+  rt = null;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = null;
+});
+
+async function metricsOf(dispatch: (c: unknown, p: unknown) => Promise<{ ok: boolean; value?: unknown }>): Promise<AppMetrics> {
+  const r = await dispatch('app:metrics', {});
+  if (!r.ok) throw new Error(`app:metrics failed: ${JSON.stringify(r)}`);
+  return r.value as AppMetrics;
+}
+
+describe('app:metrics', () => {
+  it('reports the engine queues; an engine without a host leaves the host and transport sections null', async () => {
+    h = await makeHarness();
+    h.market.step(3);
+    const m = await metricsOf((c, p) => h!.engine.dispatch(c, p));
+    expect(m.engine.barBuffer).toBe(3 * h.market.instruments().length);
+    expect(m.engine).toMatchObject({ pendingWrites: 0, pendingPublishes: 0, approvals: 0, openOrders: 0, listeners: 1 });
+    expect(m.host).toBeNull();
+    expect(m.transport).toBeNull();
+  });
+
+  it('refuses a payload it does not take, naming the field', async () => {
+    h = await makeHarness();
+    const r = await h.engine.dispatch('app:metrics', { reset: true });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/invalid app:metrics request: .*reset/);
+  });
+
+  it('saves a large bar backlog over several turns and ends with an empty buffer', async () => {
+    h = await makeHarness();
+    const symbols = h.market.instruments().length;
+    h.market.step(2000); // 2000 bars per symbol waiting
+    expect((await metricsOf((c, p) => h!.engine.dispatch(c, p))).engine.barBuffer).toBe(2000 * symbols);
+    h.clock.advance(1000);
+    h.engine.tick(); // starts a flush round: the oldest 10 buffers, at most 2048 bars per turn
+    const afterFirstTurn = (await metricsOf((c, p) => h!.engine.dispatch(c, p))).engine.barBuffer;
+    expect(afterFirstTurn).toBe(2000 * symbols - 2048);
+    for (let i = 0; i < 50 && (await metricsOf((c, p) => h!.engine.dispatch(c, p))).engine.barBuffer > 0; i++) await new Promise((r) => setImmediate(r));
+    expect((await metricsOf((c, p) => h!.engine.dispatch(c, p))).engine.barBuffer).toBe(0);
+    // every bar reached the store, in order, none twice
+    const stored = h.store.loadRecentBars('AAPL', '1Min', 5000);
+    const times = stored.map((b) => b.t);
+    expect(new Set(times).size).toBe(times.length);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(stored.at(-1)).toEqual(h.market.lastBar('AAPL'));
+  });
+
+  it('takes every symbol holding a turn of bars into the round, so no buffer keeps growing', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'metrics-round-'));
+    const clock = new TestClock();
+    // 17 symbols, more than the 10 a round takes by age; a still clock and a slow housekeeping
+    // timer, so that only the tick below flushes
+    rt = await startRuntime({ dataDir: dir, broker: 'sim', simSpeed: 1, simExtraSymbols: 10, clock, housekeepingMs: 600_000 });
+    const symbols = rt.market.instruments();
+    expect(symbols.length).toBe(17);
+    rt.market.step(3000); // every symbol over BAR_FLUSH_BARS_PER_TURN (2048)
+    clock.advance(1000);
+    rt.engine.tick();
+    let left = Infinity;
+    for (let i = 0; i < 100 && left > 0; i++) {
+      await new Promise((r) => setImmediate(r));
+      left = (await metricsOf((c, p) => rt!.dispatch(c, p))).engine.barBuffer;
+    }
+    // one round emptied all of them, not just the oldest 10 buffers
+    expect(left).toBe(0);
+    for (const i of symbols) expect(rt.store.loadRecentBars(i.symbol, '1Min', 1).at(-1)).toEqual(rt.market.lastBar(i.symbol));
+  });
+
+  it('is completed by the runtime: bars counted, memory, CPU and event-loop delay of the host process', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'metrics-rt-'));
+    rt = await startRuntime({ dataDir: dir, broker: 'sim', simSpeed: 'max', simExtraSymbols: 3 });
+    await new Promise((r) => setTimeout(r, 1300)); // one closed event-loop window
+    const m = await metricsOf((c, p) => rt!.dispatch(c, p));
+    expect(m.host).not.toBeNull();
+    const host = m.host!;
+    expect(host.barsProcessed).toBeGreaterThan(1000);
+    expect(host.memory.rssBytes).toBeGreaterThan(host.memory.heapUsedBytes);
+    expect(host.cpuMs).toBeGreaterThan(0);
+    expect(host.eventLoopDelay.windowMs).toBe(1000);
+    expect(host.eventLoopDelay.overall.samples).toBeGreaterThan(0);
+    expect(host.eventLoopDelay.windows.length).toBeGreaterThanOrEqual(1);
+    for (const w of host.eventLoopDelay.windows) expect(w.p99Ms).toBeLessThanOrEqual(w.maxMs);
+    expect(m.transport).toBeNull();
+    // bars keep coming at full speed and the counter follows
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await metricsOf((c, p) => rt!.dispatch(c, p))).host!.barsProcessed).toBeGreaterThan(host.barsProcessed);
+  });
+});
