@@ -174,7 +174,43 @@ export class EmuStreams {
   }
 
   broadcastTradeUpdate(u: TradeUpdate): void {
+    // a hold (out-of-order fault) keeps the events back until released in the order the test picks
+    if (this.held !== null) {
+      this.held.push(u);
+      return;
+    }
+    this.sendTradeUpdate(u);
+  }
+
+  /** Deliver one trade update, encoded as the connection asked, to every listening client. */
+  sendTradeUpdate(u: TradeUpdate): void {
     for (const c of this.trading) if (c.authed && c.listening) this.sendTrading(c, { stream: 'trade_updates', data: u });
+  }
+
+  /** trade updates held back by holdTradeUpdates(), in the order the exchange produced them */
+  private held: TradeUpdate[] | null = null;
+
+  /** Out-of-order fault: from now on keep trade updates back instead of sending them. */
+  holdTradeUpdates(): void {
+    this.held ??= [];
+  }
+
+  /**
+   * End the hold: send what was kept back, in the order `arrange` returns (it may reorder, repeat
+   * or leave out events; default: as produced). Returns what was held.
+   */
+  releaseTradeUpdates(arrange: (held: TradeUpdate[]) => TradeUpdate[] = (h) => h): TradeUpdate[] {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const u of arrange([...held])) this.sendTradeUpdate(u);
+    return held;
+  }
+
+  /** Replayed-stream fault: send the last `n` fill events again to every listening client now. */
+  replayLastFills(n: number): TradeUpdate[] {
+    const again = this.fillHistory().slice(-n);
+    for (const u of again) this.sendTradeUpdate(u);
+    return again;
   }
 
   /** Send arbitrary bytes to every listening trade-updates client (malformed-message tests). */
