@@ -20,7 +20,7 @@ import {
 import { parseAccount } from '../engine/adapters/alpaca/wire';
 import type { AlpacaEnvironment, BrokerConnectionSettings, ConnectionTestOutcome, ConnectionTestResult } from '../engine/api/broker';
 import type { Timeframe } from '../engine/domain/types';
-import type { Broker, BrokerEvent, BrokerOrderRequest, Clock } from '../engine/ports';
+import type { Broker, BrokerEvent, BrokerOrder, BrokerOrderRequest, BrokerResult, Clock } from '../engine/ports';
 import type { HostLog } from './hosted-engine';
 import { readConnectionSettings } from './secrets/connectionSettings';
 import { maskKeyId } from './secrets/redact';
@@ -318,6 +318,9 @@ export class AlpacaForEngine implements Broker {
   }
   listOpenOrders() {
     return this.inner.listOpenOrders();
+  }
+  listRecentOrders(limit: number): Promise<BrokerResult<BrokerOrder[]>> {
+    return this.inner.listRecentOrders ? this.inner.listRecentOrders(limit) : Promise.resolve({ ok: false, kind: 'server', message: 'this broker cannot list its recent orders' });
   }
   listPositions() {
     return this.inner.listPositions();

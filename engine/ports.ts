@@ -102,6 +102,12 @@ export interface Broker {
   cancelAllOrders(): Promise<BrokerResult<void>>;
   getOrderByClientId(clientOrderId: string): Promise<BrokerResult<BrokerOrder | null>>;
   listOpenOrders(): Promise<BrokerResult<BrokerOrder[]>>;
+  /**
+   * The `limit` most recently created orders, open or closed, newest first. Brokers whose
+   * close-all picks its own order ids (Alpaca) offer it, so that a restart in the middle of a
+   * flatten finds them.
+   */
+  listRecentOrders?(limit: number): Promise<BrokerResult<BrokerOrder[]>>;
   listPositions(): Promise<BrokerResult<BrokerPosition[]>>;
   getAccount(): Promise<BrokerResult<BrokerAccount>>;
   /** close every position with market orders */

@@ -13,7 +13,12 @@ const IGNORED_KEY = 'reconciliationIgnored';
 
 type IgnoredMap = Record<string, { journalQty: number; brokerQty: number; at: number }>;
 
+/** how many of the broker's newest orders may be a flatten's close-outs (one per position, at most) */
+const FLATTEN_LOOKBACK_ORDERS = 100;
+
 export class Reconciler {
+  /** the stop whose flatten orders have been taken in (one look per stop once it is over) */
+  private flattenSettled: string | null = null;
   private running: Promise<ReconciliationItem[]> | null = null;
 
   constructor(
@@ -33,6 +38,51 @@ export class Reconciler {
       });
     }
     return this.running;
+  }
+
+  /**
+   * The emergency stop's flatten asks the broker to close every position, and a broker like Alpaca
+   * picks the close orders' ids itself. A restart between that request and their events leaves
+   * executions the journal cannot look up by its own ids. Nothing is sent after a halt, so they
+   * are the broker's newest orders: the ones newer than the newest order the journal knows that
+   * are market orders closing a journal position are taken in as their events would have been.
+   * (By order of creation, not by time: the broker's clock is not ours.)
+   */
+  private async adoptFlattenOrders(why: string): Promise<void> {
+    const { ctx } = this;
+    const stop = ctx.state.lastStop;
+    if (!stop?.flatten || !ctx.broker.listRecentOrders || this.flattenSettled === stop.id) return;
+    const r = await ctx.broker.listRecentOrders(FLATTEN_LOOKBACK_ORDERS);
+    if (!r.ok) {
+      ctx.audit('recovery', `Reconciliation (${why}) could not list the orders of the last emergency stop's flatten: ${r.message}; will try again`);
+      return;
+    }
+    for (const b of r.value) {
+      // newest first: from the first order the journal knows on, everything is older than the stop's close-outs
+      if (this.orders.current(b.clientOrderId)) break;
+      const held = ctx.state.positions.get(b.symbol)?.qty ?? 0;
+      const closes = b.type === 'market' && ((b.side === 'sell' && held > EPS) || (b.side === 'buy' && held < -EPS)) && b.qty <= Math.abs(held) + EPS;
+      if (!closes) continue;
+      this.orders.adoptOrder(b);
+      if (b.filledQty > EPS && b.avgFillPrice !== null) {
+        this.orders.applyFill(
+          {
+            fillId: `${b.brokerOrderId}:reconciled:${b.filledQty}`,
+            clientOrderId: b.clientOrderId,
+            symbol: b.symbol,
+            side: b.side,
+            qty: b.filledQty,
+            price: b.avgFillPrice,
+            commission: b.commission ?? 0,
+            time: ctx.clock.now(),
+          },
+          b,
+        );
+      }
+      ctx.audit('recovery', `Took in ${b.side} ${b.qty} ${b.symbol} (${b.status}, filled ${b.filledQty}): the emergency stop's flatten closed it while the app was not listening (order ${b.clientOrderId})`, { order: b });
+    }
+    // settled once the stop is over; while it runs, its close-outs may still be arriving
+    if (stop.status !== 'running') this.flattenSettled = stop.id;
   }
 
   private async compare(why: string): Promise<ReconciliationItem[]> {
@@ -58,6 +108,7 @@ export class Reconciler {
       const issues = await recoverOpenOrders(ctx, this.orders, contradicted, `its answer or events were lost (${why})`);
       if (issues.length > 0) ctx.audit('recovery', `Reconciliation (${why}) could not settle every order: ${issues.join('; ')}`);
     }
+    await this.adoptFlattenOrders(why);
     // An order we had concluded was never placed, open at the broker after all: the broker's word wins.
     for (const b of open.value) {
       if (this.orders.current(b.clientOrderId)?.status === 'unsent') this.orders.handleBrokerEvent({ type: 'order', order: b, reason: null });

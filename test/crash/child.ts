@@ -149,6 +149,7 @@ function wrapAlpaca(inner: Broker): Broker {
     ...h,
     getOrderByClientId: (id) => inner.getOrderByClientId(id),
     listOpenOrders: () => inner.listOpenOrders(),
+    ...(inner.listRecentOrders ? { listRecentOrders: (n: number) => inner.listRecentOrders!(n) } : {}),
     listPositions: () => inner.listPositions(),
     getAccount: () => inner.getAccount(),
     close: () => inner.close(),

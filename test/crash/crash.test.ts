@@ -50,6 +50,13 @@ describe('regressions found by the harness', () => {
     expect(r.namedKills, summary(r)).toBe(3);
     expect(r.failures, summary(r)).toEqual([]);
   }, 60_000);
+
+  it('Alpaca: killed while the emergency stop flattens, the close-outs Alpaca named itself are taken in at restart', async () => {
+    // every point dies right after the close-all-positions request was accepted
+    const r = await runCrashHarness({ broker: 'alpaca', seed: SEED, points: 3, freshEvery: 3, onlyKind: 'stop_flatten' });
+    expect(r.namedKills, summary(r)).toBe(3);
+    expect(r.failures.slice(0, 5), summary(r)).toEqual([]);
+  }, 60_000);
 });
 
 describe('the checks are not vacuous', () => {

@@ -46,8 +46,8 @@ function mix(seed: number, index: number): number {
 }
 
 /**
- * @param allowFlatten false: no stop closes positions (see harness.ts, "Known gap" for why the
- *   Alpaca runs leave flattening out by default); `stop_flatten` becomes `stop_after_cancel`
+ * @param allowFlatten false: no stop closes positions (`--no-flatten`); `stop_flatten` becomes
+ *   `stop_after_cancel`
  */
 export function planPoint(seed: number, index: number, only?: PointKind, allowFlatten = true): PointPlan {
   const r = rng(mix(seed, index));

@@ -1,4 +1,4 @@
-// `npm run test:crash -- [--broker sim|alpaca|both] [--seed N] [--points N] [--fresh-every K] [--point I] [--json FILE] [--flatten]`
+// `npm run test:crash -- [--broker sim|alpaca|both] [--seed N] [--points N] [--fresh-every K] [--point I] [--json FILE] [--no-flatten]`
 // The full crash-consistency run (200 points per broker by default); see harness.ts for what is
 // checked and how to replay one point. Exits 1 when any counter is not zero.
 import { writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { runCrashHarness, summary, type CrashRunResult } from './harness';
 
 function usage(msg: string): never {
-  console.error(`${msg}\nusage: npm run test:crash -- [--broker sim|alpaca|both] [--seed N] [--points N] [--fresh-every K] [--point I] [--json FILE] [--flatten]`);
+  console.error(`${msg}\nusage: npm run test:crash -- [--broker sim|alpaca|both] [--seed N] [--points N] [--fresh-every K] [--point I] [--json FILE] [--no-flatten]`);
   process.exit(2);
 }
 
@@ -18,7 +18,7 @@ const { values } = parseArgs({
     'fresh-every': { type: 'string', default: '25' },
     point: { type: 'string' },
     json: { type: 'string' },
-    flatten: { type: 'boolean' },
+    'no-flatten': { type: 'boolean' },
   },
 });
 const whole = (name: string, v: string | undefined): number | undefined => {
@@ -37,7 +37,7 @@ const freshEvery = whole('fresh-every', values['fresh-every']) as number;
 const results: CrashRunResult[] = [];
 for (const broker of brokers) {
   console.log(`crash harness: ${broker}, seed ${seed}, ${onlyPoint !== undefined ? `replaying up to point ${onlyPoint}` : `${points} points`}, fresh data directory every ${freshEvery}`);
-  const r = await runCrashHarness({ broker, seed, points, freshEvery, onlyPoint, keepFailedDirs: true, ...(values.flatten ? { flatten: true } : {}), log: (l) => console.log(l) });
+  const r = await runCrashHarness({ broker, seed, points, freshEvery, onlyPoint, keepFailedDirs: true, ...(values['no-flatten'] ? { flatten: false } : {}), log: (l) => console.log(l) });
   results.push(r);
   console.log(summary(r));
 }

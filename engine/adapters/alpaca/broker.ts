@@ -408,6 +408,26 @@ export class AlpacaBroker implements Broker {
     return { ok: true, value: out };
   }
 
+  /** The `limit` (at most 500) most recently created orders, open or closed, newest first. */
+  async listRecentOrders(limit: number): Promise<BrokerResult<AlpacaBrokerOrder[]>> {
+    const res = await this.client.urgent(() =>
+      this.call('listing recent orders', () => this.client.sdk.trading.orders.getAllOrders({ status: 'all', limit: Math.min(limit, PAGE), direction: 'desc', nested: false })),
+    );
+    if (!res.ok) return asFailure(res);
+    const out: AlpacaBrokerOrder[] = [];
+    for (const raw of res.value) {
+      const p = parseOrder(raw);
+      if (p.ok) {
+        this.brokerIds.set(p.value.clientOrderId, p.value.brokerOrderId);
+        out.push(p.value);
+      } else {
+        this.counters.malformed++;
+        this.log('error', `an order from Alpaca could not be read and is left out (${p.problem})`, { raw });
+      }
+    }
+    return { ok: true, value: out };
+  }
+
   async listPositions(): Promise<BrokerResult<BrokerPosition[]>> {
     const res = await this.client.urgent(() => this.call('listing positions', () => this.client.sdk.trading.positions.getAllOpenPositions()));
     if (!res.ok) return asFailure(res);
