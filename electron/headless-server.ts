@@ -289,8 +289,8 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
 
   const unsubscribe = engine.subscribe((event: EngineEvent) => {
     if (clients.size === 0) return;
-    const frame: ServerFrame = { kind: 'event', name: event.name, payload: event.payload };
-    const data = JSON.stringify(frame);
+    // serialized once, and only when some client takes it (skipped bar frames cost nothing)
+    let data: string | null = null;
     for (const ws of [...clients.keys()]) {
       // Live bars are the bulk of the stream and the one part that may be left out: a client
       // this far behind (a busy page at full simulator speed) skips them until it catches up
@@ -300,6 +300,7 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
         barFramesSkipped++;
         continue;
       }
+      data ??= JSON.stringify({ kind: 'event', name: event.name, payload: event.payload } satisfies ServerFrame);
       sendRaw(ws, data);
     }
   });

@@ -139,6 +139,30 @@ function sortedUnique(bars: readonly Bar[]): Bar[] {
   return out;
 }
 
+/**
+ * The chunk `blob` with `bars` (sorted, unique) after its last bar, encoded; null when a bar of
+ * `bars` is not later than every stored one (the caller merges instead).
+ */
+export function appendAfter(blob: Buffer, bars: readonly Bar[]): { n: number; first_t: number; last_t: number; data: Buffer } | null {
+  const f = asFloat64(blob);
+  const n = f.length / FIELDS_PER_BAR;
+  const m = bars.length;
+  if (n === 0 || m === 0 || !((bars[0] as Bar).t > (f[n - 1] as number))) return null;
+  const total = n + m;
+  const out = new Float64Array(total * FIELDS_PER_BAR);
+  for (let q = 0; q < FIELDS_PER_BAR; q++) out.set(f.subarray(q * n, q * n + n), q * total);
+  for (let i = 0; i < m; i++) {
+    const b = bars[i] as Bar;
+    out[n + i] = b.t;
+    out[total + n + i] = b.o;
+    out[2 * total + n + i] = b.h;
+    out[3 * total + n + i] = b.l;
+    out[4 * total + n + i] = b.c;
+    out[5 * total + n + i] = b.v;
+  }
+  return { n: total, first_t: f[0] as number, last_t: (bars[m - 1] as Bar).t, data: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
+}
+
 /** Merge two sorted, unique lists; on equal t the bar from `newer` wins. */
 function mergeByTime(older: readonly Bar[], newer: readonly Bar[]): Bar[] {
   const out: Bar[] = [];
@@ -217,9 +241,17 @@ export function prepareBarRepo(db: Database, cacheDir: string | null = null) {
     if (cache) bumpGen.run(seriesGenKey(symbol, tf));
     for (const [start, incoming] of groups) {
       const existingBlob = getChunk.get(symbol, tf, start);
+      const fresh = sortedUnique(incoming);
+      // Live bars arrive after everything stored: append column by column, with no Bar object
+      // per stored bar (the general merge below decodes, merges and re-encodes them all).
+      const appended = existingBlob === undefined ? null : appendAfter(existingBlob, fresh);
+      if (appended) {
+        upsert.run({ symbol, timeframe: tf, chunk_start: start, ...appended });
+        continue;
+      }
       const existing: Bar[] = [];
       if (existingBlob !== undefined) decodeBarsInto(existingBlob, existing);
-      const merged = mergeByTime(existing, sortedUnique(incoming));
+      const merged = mergeByTime(existing, fresh);
       upsert.run({
         symbol,
         timeframe: tf,

@@ -123,6 +123,27 @@ describe('bar chunks', () => {
     }
   });
 
+  it('live appends (bars after the stored ones) store exactly what one save of them all would, chunk rows included', () => {
+    const m = TIMEFRAME_MS['1Min'];
+    const all = Array.from({ length: 5000 }, (_, i) => bar(i * m, 100 + Math.sin(i)));
+    for (let i = 0; i < all.length; i += 37) store.saveBars('LIVE', '1Min', all.slice(i, i + 37)); // appends
+    store.saveBars('ONCE', '1Min', all);
+    expect(store.loadBars('LIVE', '1Min', 0, Infinity)).toEqual(all);
+    const raw = openDatabase(join(dir, STORE_FILE_NAME), { migrations: storeMigrations, readonly: true });
+    try {
+      const rows = (s: string) => raw.prepare('SELECT chunk_start, n, first_t, last_t, hex(data) AS d FROM bar_chunks WHERE symbol = ? ORDER BY chunk_start').all(s);
+      expect(rows('LIVE')).toEqual(rows('ONCE'));
+    } finally {
+      raw.close();
+    }
+    // a bar inside a chunk's range (a revision, a backfill) still merges
+    store.saveBars('LIVE', '1Min', [bar(10 * m, 7), bar(5000 * m, 8)]);
+    const back = store.loadBars('LIVE', '1Min', 0, Infinity);
+    expect(back[10]).toEqual(bar(10 * m, 7));
+    expect(back.at(-1)).toEqual(bar(5000 * m, 8));
+    expect(back).toHaveLength(5001);
+  });
+
   it('keeps symbols and timeframes apart', () => {
     store.saveBars('X', '1Min', [bar(60_000, 1)]);
     store.saveBars('Y', '1Min', [bar(60_000, 2)]);
