@@ -391,21 +391,27 @@ export class AlpacaBroker implements Broker {
         ),
       );
       if (!res.ok) return asFailure(res);
-      for (const raw of res.value) {
-        const p = parseOrder(raw);
-        if (p.ok) {
-          this.brokerIds.set(p.value.clientOrderId, p.value.brokerOrderId);
-          out.push(p.value);
-        } else {
-          this.counters.malformed++;
-          this.log('error', `an open order from Alpaca could not be read and is left out (${p.problem})`, { raw });
-        }
-      }
+      this.readOrders(res.value, 'an open order', out);
       const last = res.value[res.value.length - 1];
       if (res.value.length < PAGE || !last || typeof last.id !== 'string') break;
       after = last.id;
     }
     return { ok: true, value: out };
+  }
+
+  /** Parse a page of orders into `out`, remembering their broker ids; one that cannot be read is counted, logged and left out. */
+  private readOrders(page: readonly Parameters<typeof parseOrder>[0][], what: string, out: AlpacaBrokerOrder[]): AlpacaBrokerOrder[] {
+    for (const raw of page) {
+      const p = parseOrder(raw);
+      if (p.ok) {
+        this.brokerIds.set(p.value.clientOrderId, p.value.brokerOrderId);
+        out.push(p.value);
+      } else {
+        this.counters.malformed++;
+        this.log('error', `${what} from Alpaca could not be read and is left out (${p.problem})`, { raw });
+      }
+    }
+    return out;
   }
 
   /** The `limit` (at most 500) most recently created orders, open or closed, newest first. */
@@ -414,18 +420,7 @@ export class AlpacaBroker implements Broker {
       this.call('listing recent orders', () => this.client.sdk.trading.orders.getAllOrders({ status: 'all', limit: Math.min(limit, PAGE), direction: 'desc', nested: false })),
     );
     if (!res.ok) return asFailure(res);
-    const out: AlpacaBrokerOrder[] = [];
-    for (const raw of res.value) {
-      const p = parseOrder(raw);
-      if (p.ok) {
-        this.brokerIds.set(p.value.clientOrderId, p.value.brokerOrderId);
-        out.push(p.value);
-      } else {
-        this.counters.malformed++;
-        this.log('error', `an order from Alpaca could not be read and is left out (${p.problem})`, { raw });
-      }
-    }
-    return { ok: true, value: out };
+    return { ok: true, value: this.readOrders(res.value, 'an order', []) };
   }
 
   async listPositions(): Promise<BrokerResult<BrokerPosition[]>> {
