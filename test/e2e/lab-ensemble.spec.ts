@@ -11,8 +11,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { headlessBuildMissing, REPO_ROOT, startHeadlessHost, type HeadlessHost } from './fixtures/headlessHost';
-import { connectWire, type WireClient } from './fixtures/wireClient';
+import { headlessBuildMissing, REPO_ROOT, type HeadlessHost } from './fixtures/headlessHost';
+import { closeUiSession, openUiSession } from './fixtures/uiSession';
+import type { WireClient } from './fixtures/wireClient';
 import { existsSync } from 'node:fs';
 import { syntheticColumns } from '../unit/backtest/synthetic';
 
@@ -34,16 +35,11 @@ let tmp: string;
 
 test.beforeAll(async ({ browser }) => {
   tmp = mkdtempSync(join(tmpdir(), 'lab-ensemble-e2e-'));
-  host = await startHeadlessHost({ simSeed: 5, simSpeed: 20 });
-  wire = await connectWire(host.origin, host.token);
-  page = await browser.newPage();
-  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  ({ host, wire, page } = await openUiSession(browser, { simSeed: 5, simSpeed: 20 }));
 });
 
 test.afterAll(async () => {
-  wire?.close();
-  await page?.close();
-  await host?.dispose();
+  await closeUiSession({ wire, page, host });
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

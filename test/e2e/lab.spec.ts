@@ -5,8 +5,9 @@
 // The steps run in order against one host and wait on named UI states, never on sleeps.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { headlessBuildMissing, startHeadlessHost, type HeadlessHost } from './fixtures/headlessHost';
-import { connectWire, type WireClient } from './fixtures/wireClient';
+import { headlessBuildMissing, type HeadlessHost } from './fixtures/headlessHost';
+import { closeUiSession, openUiSession } from './fixtures/uiSession';
+import type { WireClient } from './fixtures/wireClient';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -19,17 +20,10 @@ let wire: WireClient;
 let page: Page;
 
 test.beforeAll(async ({ browser }) => {
-  host = await startHeadlessHost({ simSeed: 5, simSpeed: 20 });
-  wire = await connectWire(host.origin, host.token);
-  page = await browser.newPage();
-  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  ({ host, wire, page } = await openUiSession(browser, { simSeed: 5, simSpeed: 20 }));
 });
 
-test.afterAll(async () => {
-  wire?.close();
-  await page?.close();
-  await host?.dispose();
-});
+test.afterAll(() => closeUiSession({ wire, page, host }));
 
 async function savedResults(): Promise<string[]> {
   const r = await wire.request('lab:results', {});

@@ -8,7 +8,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { headlessBuildMissing, startHeadlessHost, type HeadlessHost } from './fixtures/headlessHost';
-import { connectWire, type WireClient } from './fixtures/wireClient';
+import { closeUiSession, openUiSession } from './fixtures/uiSession';
+import type { WireClient } from './fixtures/wireClient';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -27,7 +28,7 @@ test.beforeAll(async ({ browser }) => {
   // the emulator's clock is the real one, and a new minute bar comes every second
   emu = await startEmulator({ seed: 3, startTime: Date.now(), historyMinutes: 600, tickIntervalMs: 1000, keys: KEYS });
   emu.openExternalPosition('AAPL', 7);
-  host = await startHeadlessHost({
+  ({ host, wire, page } = await openUiSession(browser, {
     broker: 'alpaca',
     env: {
       APCA_API_KEY_ID: KEYS.keyId,
@@ -39,16 +40,11 @@ test.beforeAll(async ({ browser }) => {
       ALPACA_DATA_STREAM_URL: emu.urls.dataStream,
       ALPACA_SYMBOLS: 'AAPL,MSFT,BTC/USD',
     },
-  });
-  wire = await connectWire(host.origin, host.token);
-  page = await browser.newPage();
-  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  }));
 });
 
 test.afterAll(async () => {
-  wire?.close();
-  await page?.close();
-  await host?.dispose();
+  await closeUiSession({ wire, page, host });
   await emu?.close();
 });
 

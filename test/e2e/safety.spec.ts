@@ -6,6 +6,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { inspectLock } from '../../electron/runtime-lock';
 import { headlessBuildMissing, startHeadlessHost, type HeadlessHost } from './fixtures/headlessHost';
+import { closeUiSession, openUiSession } from './fixtures/uiSession';
 import { connectWire, type WireClient } from './fixtures/wireClient';
 
 test.describe.configure({ mode: 'serial' });
@@ -22,19 +23,10 @@ let page: Page;
 
 test.beforeAll(async ({ browser }) => {
   // 40 simulated bars per second per symbol: SMA crosses, and so proposals, come within seconds
-  host = await startHeadlessHost({ simSeed: 11, simSpeed: 40 });
-  wire = await connectWire(host.origin, host.token);
-  page = await browser.newPage();
-  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  ({ host, wire, page } = await openUiSession(browser, { simSeed: 11, simSpeed: 40 }));
 });
 
-test.afterAll(async () => {
-  wire?.close();
-  await page?.close();
-  await restarted?.stop();
-  // the first host owns the temp data directory and deletes it
-  await host?.dispose();
-});
+test.afterAll(() => closeUiSession({ wire, page, host, restarted }));
 
 async function snapshot() {
   const s = await wire.request('app:snapshot', {});
