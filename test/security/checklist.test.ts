@@ -24,66 +24,16 @@ import { connectWs, httpGet } from '../fuzz/wire';
 
 type Handler = (...args: unknown[]) => unknown;
 
-const m = vi.hoisted(() => {
-  const appHandlers = new Map<string, Handler[]>();
-  const windows: { options: Record<string, unknown>; loadURL: ReturnType<typeof vi.fn> }[] = [];
-  const state = { userData: '' };
-  const electron = {
-    app: {
-      on: vi.fn((name: string, h: Handler) => {
-        appHandlers.set(name, [...(appHandlers.get(name) ?? []), h]);
-      }),
-      whenReady: vi.fn(() => Promise.resolve()),
-      getPath: vi.fn(() => state.userData),
-      setPath: vi.fn((_name: string, value: string) => {
-        state.userData = value;
-      }),
-      requestSingleInstanceLock: vi.fn(() => true),
-      quit: vi.fn(),
-      exit: vi.fn(),
-      isPackaged: true,
-    },
-    BrowserWindow: vi.fn(function (options: Record<string, unknown>) {
-      const win = {
-        options,
-        loadURL: vi.fn(() => Promise.resolve()),
-        once: vi.fn(),
-        isDestroyed: () => false,
-        isMinimized: () => false,
-        show: vi.fn(),
-        focus: vi.fn(),
-        restore: vi.fn(),
-        webContents: { id: 11, send: vi.fn(), isDestroyed: () => false },
-      };
-      windows.push(win);
-      return win;
-    }),
-    dialog: { showErrorBox: vi.fn() },
-    globalShortcut: { register: vi.fn(() => true), unregisterAll: vi.fn() },
-    ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
-    Menu: { buildFromTemplate: vi.fn((t: unknown) => ({ template: t })) },
-    protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
-    session: {
-      defaultSession: {
-        setPermissionRequestHandler: vi.fn(),
-        setPermissionCheckHandler: vi.fn(),
-        setDevicePermissionHandler: vi.fn(),
-        webRequest: { onHeadersReceived: vi.fn() },
-      },
-    },
-    safeStorage: {},
-    shell: { openExternal: vi.fn(() => Promise.resolve()) },
-    Tray: vi.fn(function () {
-      return { setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() };
-    }),
-  };
+const m = await vi.hoisted(async () => {
+  const { makeFakeElectron } = await import('../unit/electron/fakeElectron');
+  const fake = makeFakeElectron();
   const runtime = {
     dataDir: '',
     dispatch: vi.fn(async (): Promise<{ ok: true; value: unknown }> => ({ ok: true, value: {} })),
     subscribe: vi.fn(() => () => undefined),
     shutdown: vi.fn(async () => undefined),
   };
-  return { electron, appHandlers, windows, state, runtime };
+  return { ...fake, runtime };
 });
 
 vi.mock('electron', () => m.electron);

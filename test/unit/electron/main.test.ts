@@ -7,63 +7,9 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
 type Handler = (...args: unknown[]) => unknown;
 
-const m = vi.hoisted(() => {
-  const appHandlers = new Map<string, Handler[]>();
-  const windows: { options: Record<string, unknown>; loadURL: ReturnType<typeof vi.fn>; once: ReturnType<typeof vi.fn> }[] = [];
-  const trays: { menu: unknown }[] = [];
-  const state = { packaged: true, lock: true, userData: '' };
-  const electron = {
-    app: {
-      on: vi.fn((name: string, h: Handler) => {
-        appHandlers.set(name, [...(appHandlers.get(name) ?? []), h]);
-      }),
-      whenReady: vi.fn(() => Promise.resolve()),
-      getPath: vi.fn(() => state.userData),
-      setPath: vi.fn((_name: string, value: string) => {
-        state.userData = value;
-      }),
-      requestSingleInstanceLock: vi.fn(() => state.lock),
-      quit: vi.fn(),
-      exit: vi.fn(),
-      get isPackaged() {
-        return state.packaged;
-      },
-    },
-    BrowserWindow: vi.fn(function (this: Record<string, unknown>, options: Record<string, unknown>) {
-      const win = {
-        options,
-        loadURL: vi.fn(() => Promise.resolve()),
-        once: vi.fn(),
-        isDestroyed: () => false,
-        isMinimized: () => false,
-        show: vi.fn(),
-        focus: vi.fn(),
-        restore: vi.fn(),
-        webContents: { id: 11, send: vi.fn(), isDestroyed: () => false },
-      };
-      windows.push(win);
-      return win;
-    }),
-    dialog: { showErrorBox: vi.fn() },
-    globalShortcut: { register: vi.fn(() => true), unregisterAll: vi.fn() },
-    ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
-    Menu: { buildFromTemplate: vi.fn((t: unknown) => ({ template: t })) },
-    protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
-    session: {
-      defaultSession: {
-        setPermissionRequestHandler: vi.fn(),
-        setPermissionCheckHandler: vi.fn(),
-        setDevicePermissionHandler: vi.fn(),
-        webRequest: { onHeadersReceived: vi.fn() },
-      },
-    },
-    shell: { openExternal: vi.fn() },
-    Tray: vi.fn(function (this: unknown) {
-      const tray = { menu: null as unknown, setToolTip: vi.fn(), setContextMenu: vi.fn((menu: unknown) => (tray.menu = menu)), destroy: vi.fn() };
-      trays.push(tray);
-      return tray;
-    }),
-  };
+const m = await vi.hoisted(async () => {
+  const { makeFakeElectron } = await import('./fakeElectron');
+  const fake = makeFakeElectron();
   class RuntimeStartError extends Error {}
   const runtime = {
     dataDir: '',
@@ -72,7 +18,7 @@ const m = vi.hoisted(() => {
     shutdown: vi.fn(async () => undefined),
   };
   const startRuntime = vi.fn(async (): Promise<typeof runtime> => runtime);
-  return { electron, appHandlers, windows, trays, state, runtime, startRuntime, RuntimeStartError };
+  return { ...fake, runtime, startRuntime, RuntimeStartError };
 });
 
 vi.mock('electron', () => m.electron);
