@@ -303,6 +303,8 @@ async function startLocked(
     // a fresh simulator: keep the generated history so a restart shows the same chart
     for (const i of market.instruments()) store.saveBars(i.symbol, market.timeframe, market.history(i.symbol, 2000));
   }
+  // at full speed the engine sets the pace: the simulator waits while bars or writes are backlogged
+  if (speed === 'max') market.setBackpressure(() => engine.backlogged());
   market.start();
   let lastCursorSave = clock.now();
   const housekeeping = setInterval(() => {

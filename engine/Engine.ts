@@ -46,6 +46,12 @@ export interface EngineDeps {
   log?: LogFn;
   /** wall-clock interval between live bars, for the data-freshness check */
   expectedBarIntervalMs?: number;
+  /**
+   * Group commits fsync off the engine thread (Store.batchDeferred/syncDeferred), publishing
+   * each turn when its fsync returns. Off by default: with it on, one Chromium e2e (approve ->
+   * position row) failed and was not yet explained, so the hosts keep synchronous commits.
+   */
+  deferredDurability?: boolean;
   killSwitch?: KillSwitchOptions;
   /** how the broker keys are kept, for the readiness checklist (the host knows; null on the simulator) */
   keyStorage?: { encrypted: boolean; detail: string } | null;
@@ -64,6 +70,29 @@ const BAR_FLUSH_SYMBOLS_PER_TICK = 10;
  * turn keeps each write to a few milliseconds.
  */
 const BAR_FLUSH_BARS_PER_TURN = 2048;
+/**
+ * Unsaved bars at which a flush round starts at once instead of at the next BAR_FLUSH_MS tick,
+ * and the backlog (unsaved bars, turns waiting for their fsync) at which a full-speed simulator
+ * is told to wait (backlogged()): what bounds the buffer, and the memory it holds, under load.
+ */
+/**
+ * A strategy denied by the same rule on the same symbol and side again and again (the order-rate
+ * limit on a fast feed) writes its first denial in full, then one summary with the count per
+ * window: the audit log stays readable, and the disk and the UI are not flooded with thousands
+ * of identical rows a second.
+ */
+export const RISK_DENIAL_AUDIT_WINDOW_MS = 60_000;
+const BAR_FLUSH_EAGER_BARS = 20_000;
+const BAR_BACKLOG_BARS = 48_000;
+/**
+ * A symbol's buffer is saved early (before its BAR_FLUSH_MS turn) once it holds this many bars.
+ * Saving appends to the symbol's newest chunk, which SQLite rewrites whole: a few bars at a time
+ * would rewrite ~50 KB to add a few hundred bytes.
+ */
+const BAR_FLUSH_SYMBOL_BATCH = 512;
+/** engine-thread time one bar-flush turn may take; the rest goes to the next turn */
+const BAR_FLUSH_TURN_MS = 3;
+const BACKLOG_TURNS_AWAITING_DISK = 64;
 const STRATEGY_WARMUP_BARS = 400;
 const RECONCILE_EVERY_MS = 60_000;
 /** how soon reconciliation looks up orders whose submit was never answered (see OrderManager.hasUncertain) */
@@ -93,6 +122,10 @@ export class Engine {
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private strategies = new Map<string, Strategy>();
   private readonly barBuffer = new Map<string, Bar[]>();
+  /** repeated risk denials being counted, by symbol|side|rule (see RISK_DENIAL_AUDIT_WINDOW_MS) */
+  private readonly denials = new Map<string, { since: number; last: number; count: number; message: string }>();
+  /** bars in barBuffer, over all symbols */
+  private barsBuffered = 0;
   private unsubscribers: (() => void)[] = [];
   private lastAccountEmit = 0;
   private lastEquityPoint = 0;
@@ -112,6 +145,13 @@ export class Engine {
   private brokerConnected = true;
   /** the writes queued in this engine turn, committed together at its end (see write) */
   private turn: PendingTurn | null = null;
+  /**
+   * Turns committed with the store's deferred durability whose fsync has not returned yet,
+   * oldest first. Their publishes, and every event emitted after them, wait until it has.
+   */
+  private readonly awaitingDisk: PendingTurn[] = [];
+  /** set while settled turns publish, so their events go out at once instead of queueing */
+  private draining = false;
   /**
    * Set while the disk refuses our writes (full, read-only, I/O error): trading was halted for
    * it in memory, and the alert was shown once. Cleared by the first commit that succeeds,
@@ -340,21 +380,22 @@ export class Engine {
         this.emit('readiness:updated', this.readiness());
       }
       if (now - this.lastBarFlush >= BAR_FLUSH_MS && !this.barFlushRound) this.flushBarRound();
+      this.closeDenialWindows(now);
     });
   }
 
   /**
-   * One flush round: the oldest BAR_FLUSH_SYMBOLS_PER_TICK buffers, plus any buffer holding a
-   * turn's worth of bars (at full simulator speed that is every symbol, so no buffer grows past
-   * about that plus one round's bars), saved BAR_FLUSH_BARS_PER_TURN bars per turn.
+   * One flush round: the oldest BAR_FLUSH_SYMBOLS_PER_TICK buffers, plus any buffer holding
+   * BAR_FLUSH_SYMBOL_BATCH bars (at full simulator speed that is every symbol), saved at most
+   * BAR_FLUSH_BARS_PER_TURN bars and BAR_FLUSH_TURN_MS per turn.
    */
   private flushBarRound(): void {
-    let symbols = [...this.barBuffer.keys()].filter((symbol, i) => i < BAR_FLUSH_SYMBOLS_PER_TICK || (this.barBuffer.get(symbol)?.length ?? 0) >= BAR_FLUSH_BARS_PER_TURN);
+    let symbols = [...this.barBuffer.keys()].filter((symbol, i) => i < BAR_FLUSH_SYMBOLS_PER_TICK || (this.barBuffer.get(symbol)?.length ?? 0) >= BAR_FLUSH_SYMBOL_BATCH);
     const turn = (): void => {
       this.barFlushRound = null;
       if (this.stopped) return;
       this.safely(() => {
-        symbols = this.flushBars(symbols, BAR_FLUSH_BARS_PER_TURN);
+        symbols = this.flushBars(symbols, BAR_FLUSH_BARS_PER_TURN, performance.now() + BAR_FLUSH_TURN_MS);
         if (symbols.length > 0) this.barFlushRound = setImmediate(turn);
       });
     };
@@ -390,8 +431,14 @@ export class Engine {
     this.stopped = true;
     for (const u of this.unsubscribers) u();
     try {
+      // the counts of repeated denials not written yet
+      for (const [key, w] of [...this.denials]) this.closeDenialWindow(key, w);
       this.commit();
       this.flushBars();
+      // the deferred commits are on disk after this; their events still go out in order
+      this.deps.store.syncNow?.();
+      const last = this.awaitingDisk.at(-1);
+      if (last) this.settleThrough(last);
       this.deps.store.saveAccount(this.ctx.state.account);
       const session = this.deps.store.getMeta<{ startedAt: number }>('session');
       this.deps.store.setMeta('session', { startedAt: session?.startedAt ?? this.deps.clock.now(), heartbeat: this.deps.clock.now(), clean: true });
@@ -441,6 +488,15 @@ export class Engine {
       if (!buf) this.barBuffer.set(symbol, (buf = []));
       buf.push(bar);
       this.symbolStats.get(symbol)?.update(bar, this.ctx.state.lastBarAt);
+    }
+    this.barsBuffered += batch.length;
+    // a full-speed feed fills the buffer faster than the BAR_FLUSH_MS tick empties it: save now,
+    // in turns of its own (not inside this one)
+    if (this.barsBuffered >= BAR_FLUSH_EAGER_BARS && !this.barFlushRound) {
+      this.barFlushRound = setImmediate(() => {
+        this.barFlushRound = null;
+        if (!this.stopped) this.flushBarRound();
+      });
     }
     // Mark to the new prices before any decision: sizing and limits use this batch's equity,
     // and breakers trip before a strategy can act on a loss they would stop.
@@ -544,7 +600,7 @@ export class Engine {
     const decision = checkOrder(this.riskContext(symbol, bar.c), { symbol, side, qty: sizing.qty });
     const why = { strategy: strategy.id, signal, sizing, checks: decision.checks, intentKey: intent.intentKey };
     if (!decision.approved) {
-      this.audit('risk_denied', `${side.toUpperCase()} ${sizing.qty} ${symbol} denied: ${decision.reason}`, why);
+      this.auditDenial(symbol, side, decision.checks.find((c) => !c.passed)?.rule ?? decision.reason ?? 'risk', `${side.toUpperCase()} ${sizing.qty} ${symbol} denied: ${decision.reason}`, why);
       return;
     }
     this.audit('signal', `${strategy.id} on ${symbol}: ${signal.reason} -> ${side.toUpperCase()} ${sizing.qty} (${sizing.text})`, why);
@@ -703,16 +759,19 @@ export class Engine {
    * call, so a hundred symbols (or a full-speed simulator) are spread over several turns instead
    * of one long write on the engine thread. Returns the symbols that still have bars to save.
    */
-  private flushBars(symbols: string[] = [...this.barBuffer.keys()], maxBars = Infinity): string[] {
+  private flushBars(symbols: string[] = [...this.barBuffer.keys()], maxBars = Infinity, until = Infinity): string[] {
     this.lastBarFlush = this.deps.clock.now();
     const { store, market } = this.deps;
     let budget = maxBars;
     const done: string[] = [];
     const rest: string[] = [];
-    store.batch(() => {
+    // Bar history is not a record anything waits for: committed without waiting for the disk
+    // (the fsync runs on the thread pool), so saving bars never holds the engine thread on it.
+    const save = (fn: () => void): void => (store.batchDeferred ? store.batchDeferred(fn) : store.batch(fn));
+    save(() => {
       for (const symbol of symbols) {
         const bars = this.barBuffer.get(symbol);
-        if (budget <= 0) {
+        if (budget <= 0 || performance.now() >= until) {
           if (bars && bars.length > 0) rest.push(symbol);
           continue;
         }
@@ -730,7 +789,56 @@ export class Engine {
     });
     // Map keeps insertion order: deleting and re-adding sends these symbols to the back
     for (const symbol of done) this.barBuffer.delete(symbol);
+    this.barsBuffered = 0;
+    for (const b of this.barBuffer.values()) this.barsBuffered += b.length;
+    store.syncDeferred?.().catch((e: unknown) => {
+      if (!this.storageFailed(e, 'recent bar history (it is reloaded from the market where the market keeps it)')) this.ctx.log('error', 'making saved bars durable failed', e);
+    });
     return rest;
+  }
+
+  /**
+   * More is waiting to be saved than a producer should add to: unsaved bars or turns waiting for
+   * their fsync past their bounds. A full-speed simulator waits while this holds (backpressure).
+   */
+  backlogged(): boolean {
+    return this.barsBuffered >= BAR_BACKLOG_BARS || this.awaitingDisk.length >= BACKLOG_TURNS_AWAITING_DISK;
+  }
+
+  /**
+   * A risk denial in the audit log: the first of its kind (symbol, side, rule) in full, repeats
+   * within RISK_DENIAL_AUDIT_WINDOW_MS only counted, and the count written as one row when the
+   * window has passed (at the next denial of the kind or at the housekeeping tick).
+   */
+  private auditDenial(symbol: string, side: string, rule: string, message: string, why: unknown): void {
+    const now = this.deps.clock.now();
+    const key = `${symbol}|${side}|${rule}`;
+    const open = this.denials.get(key);
+    if (open && now - open.since < RISK_DENIAL_AUDIT_WINDOW_MS) {
+      open.count++;
+      open.last = now;
+      open.message = message;
+      return;
+    }
+    if (open) this.closeDenialWindow(key, open);
+    this.denials.set(key, { since: now, last: now, count: 0, message });
+    this.audit('risk_denied', message, why);
+  }
+
+  private closeDenialWindow(key: string, w: { since: number; last: number; count: number; message: string }): void {
+    this.denials.delete(key);
+    if (w.count === 0) return;
+    const [symbol, side, rule] = key.split('|');
+    this.audit(
+      'risk_denied',
+      `${w.count} more ${String(side).toUpperCase()} ${symbol} denial${w.count === 1 ? '' : 's'} by ${rule} between ${new Date(w.since).toISOString()} and ${new Date(w.last).toISOString()} (not written one by one); the last: ${w.message}`,
+      { symbol, side, rule, count: w.count, from: w.since, to: w.last },
+    );
+  }
+
+  /** Write the counts of denial windows that have passed (housekeeping). */
+  private closeDenialWindows(now: number): void {
+    for (const [key, w] of [...this.denials]) if (now - w.since >= RISK_DENIAL_AUDIT_WINDOW_MS) this.closeDenialWindow(key, w);
   }
 
   /** Ask the broker whether the account is active and allowed to trade (for the checklist). */
@@ -770,6 +878,13 @@ export class Engine {
   // ---------- plumbing ----------
 
   private emit<E extends EventName>(name: E, payload: EventTypes[E]): void {
+    // Events keep the order they were emitted in: one emitted while earlier turns wait for the
+    // disk goes out right after their publishes (a stale "accepted" must never follow "filled").
+    const last = this.draining ? undefined : this.awaitingDisk.at(-1);
+    if (last) {
+      last.after.push(() => this.emit(name, payload));
+      return;
+    }
     // every positions payload (the order manager's included) carries the protective levels
     const event = (name === 'positions:updated' ? { name, payload: this.positionViews(payload as PositionView[]) } : { name, payload }) as EngineEvent;
     for (const l of this.listeners) {
@@ -860,10 +975,10 @@ export class Engine {
       // commit() itself, and must not also surface as an unhandled rejection, which ends the
       // process. Callers that await still see the rejection.
       done.catch(() => undefined);
-      this.turn = { writes: [], publishes: [], done, resolve, reject };
+      this.turn = { writes: [], publishes: [], after: [], done, resolve, reject };
       queueMicrotask(() => {
         try {
-          this.commit();
+          this.commit('deferred');
         } catch (e) {
           this.ctx.log('error', 'group commit failed', e);
         }
@@ -875,11 +990,17 @@ export class Engine {
   }
 
   /**
-   * Commit the turn's writes now. If the store refuses them, nothing of the turn is kept or
+   * Commit the turn's writes. If the store refuses them, nothing of the turn is kept or
    * published, everyone awaiting the turn (an order waiting for its journal row) sees the
    * failure, and a refusal by the disk halts trading (storageFailed). Throws the store's error.
+   *
+   * 'deferred' (the end of every engine turn): the transaction is committed here but its fsync
+   * runs on libuv's thread pool (Store.batchDeferred/syncDeferred), so a slow disk no longer
+   * holds the engine thread; the turn is settled (awaiters resolved, events published) only when
+   * the disk has it, in commit order. 'now' (a fill's idempotent write, shutdown): durable before
+   * this returns, which also makes every deferred turn before it durable.
    */
-  private commit(): void {
+  private commit(mode: 'deferred' | 'now' = 'now'): void {
     const turn = this.turn;
     this.turn = null;
     // after a storage failure, the first commit that goes through also saves the trading
@@ -887,11 +1008,19 @@ export class Engine {
     const resave = this.storageFailure !== null;
     if (!turn && !resave) return;
     const writes = turn?.writes ?? [];
+    const store = this.deps.store;
+    const deferred = mode === 'deferred' && this.deps.deferredDurability === true && !resave && store.batchDeferred !== undefined && store.syncDeferred !== undefined;
+    const run = (): void => {
+      for (const w of writes) w();
+      if (resave) store.saveTradingState(this.ctx.state.tradingState);
+    };
     try {
-      this.deps.store.batch(() => {
-        for (const w of writes) w();
-        if (resave) this.deps.store.saveTradingState(this.ctx.state.tradingState);
-      });
+      if (deferred) store.batchDeferred!(run);
+      else {
+        store.batch(run);
+        // deferred commits before this one are on disk now too (same WAL, fsynced)
+        if (this.awaitingDisk.length > 0) store.syncNow?.();
+      }
     } catch (e) {
       turn?.reject(e);
       this.storageFailed(e, `${writes.length} record${writes.length === 1 ? '' : 's'} of the last engine turn (journal, audit, status changes)`);
@@ -899,8 +1028,62 @@ export class Engine {
     }
     if (resave) this.storageRecovered();
     if (!turn) return;
-    turn.resolve();
-    for (const p of turn.publishes) p();
+    this.awaitingDisk.push(turn);
+    if (!deferred) {
+      this.settleThrough(turn);
+      return;
+    }
+    store.syncDeferred!().then(
+      () => this.settleThrough(turn),
+      (e: unknown) => this.durabilityFailed(turn, e),
+    );
+  }
+
+  /** `turn` and every turn committed before it are on disk: resolve and publish them, oldest first. */
+  private settleThrough(turn: PendingTurn): void {
+    const i = this.awaitingDisk.indexOf(turn);
+    if (i < 0) return;
+    const ready = this.awaitingDisk.splice(0, i + 1);
+    this.draining = true;
+    try {
+      for (const t of ready) {
+        t.resolve();
+        for (const p of [...t.publishes, ...t.after]) this.publishSafely(p);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private publishSafely(p: () => void): void {
+    try {
+      p();
+    } catch (e) {
+      this.ctx.log('error', 'publishing a committed turn failed', e);
+    }
+  }
+
+  /**
+   * The fsync of a deferred turn failed: its rows are in the database file but may not survive
+   * a power cut, so it counts as not saved: awaiters see the failure (an order is not sent),
+   * nothing of it is published, and trading halts for the disk. Events emitted after it (not
+   * records of its own) still go out.
+   */
+  private durabilityFailed(turn: PendingTurn, e: unknown): void {
+    const i = this.awaitingDisk.indexOf(turn);
+    if (i < 0) return;
+    const failed = this.awaitingDisk.splice(0, i + 1);
+    for (const t of failed) t.reject(e);
+    const records = failed.reduce((n, t) => n + t.writes.length, 0);
+    if (!this.storageFailed(e, `${records} record${records === 1 ? '' : 's'} of the last engine turns (journal, audit, status changes)`)) {
+      this.ctx.log('error', 'making the last engine turns durable failed', e);
+    }
+    this.draining = true;
+    try {
+      for (const t of failed) for (const p of t.after) this.publishSafely(p);
+    } finally {
+      this.draining = false;
+    }
   }
 
   /**
@@ -1190,6 +1373,8 @@ function toAlert(e: AuditEntry): Alert {
 interface PendingTurn {
   writes: (() => void)[];
   publishes: (() => void)[];
+  /** events emitted after this turn was committed, while it waited for the disk */
+  after: (() => void)[];
   done: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;

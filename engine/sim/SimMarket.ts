@@ -14,7 +14,7 @@ export interface SimMarketOptions {
   symbols: SimSymbolSpec[];
   /**
    * simulated bars per second per symbol (wall clock), or 'max': as fast as the listeners take
-   * them, in batches of about FULL_SPEED_BARS_PER_TURN bars with a yield to the event loop
+   * them, in batches sized to about FULL_SPEED_TURN_MS of work with a yield to the event loop
    * between batches (soak and load tests)
    */
   speed: number | 'max';
@@ -31,12 +31,16 @@ export interface SimMarketOptions {
 }
 
 /**
- * Bars (over all symbols) delivered per event-loop turn at speed 'max'. Small enough that one
- * turn of engine work stays around a millisecond, so timers, I/O and requests still get the
- * thread between batches (the point of the event-loop delay target); large enough that the
- * per-turn overhead does not dominate.
+ * At speed 'max', how long one turn (making a batch and the listeners' work on it) should take.
+ * The batch size is adjusted to it from the turns measured so far: short enough that timers,
+ * I/O, requests and the engine's own writes get the thread between batches (the event-loop
+ * delay budget is 10 ms), long enough that per-batch overhead does not dominate.
  */
-export const FULL_SPEED_BARS_PER_TURN = 500;
+export const FULL_SPEED_TURN_MS = 2;
+/** at most this many steps (one bar for every symbol) in one full-speed batch */
+const FULL_SPEED_MAX_STEPS = 20;
+/** how long a full-speed simulator waits before asking again while its consumer is backlogged */
+const BACKPRESSURE_WAIT_MS = 2;
 
 const REGIME_BLOCK = 120;
 const SESSION_BARS = 390;
@@ -67,6 +71,11 @@ export class SimMarket implements MarketData {
   private timer: ReturnType<typeof setInterval> | null = null;
   /** the pending turn at speed 'max' */
   private immediate: ReturnType<typeof setImmediate> | null = null;
+  /** the wait while the consumer is backlogged, at speed 'max' */
+  private backoff: ReturnType<typeof setTimeout> | null = null;
+  private backlogged: () => boolean = () => false;
+  /** started at speed 'max' and not stopped */
+  private fullSpeedOn = false;
   private wallStart = 0;
   private produced = 0;
 
@@ -164,15 +173,52 @@ export class SimMarket implements MarketData {
   }
 
   /**
-   * Speed 'max': one bounded batch per event-loop turn, the next one scheduled with setImmediate
-   * so that timers and I/O run between batches. The listeners (the engine) work synchronously,
-   * so production never runs ahead of them: no queue builds up here.
+   * Full speed only: `backlogged` tells when the consumer has more than it can take in (the
+   * engine's unsaved bars or writes waiting for the disk); production then waits until it has
+   * caught up, so no queue downstream grows without bound and memory stays flat.
+   */
+  setBackpressure(backlogged: () => boolean): void {
+    this.backlogged = backlogged;
+  }
+
+  /**
+   * Speed 'max': one batch per event-loop turn, the next one scheduled with setImmediate so that
+   * timers and I/O run between batches, sized so that a turn takes about FULL_SPEED_TURN_MS. The
+   * listeners (the engine) work synchronously, so production never runs ahead of them; what they
+   * defer (bar saves, fsyncs) is covered by the backpressure.
    */
   private startFullSpeed(): void {
-    const steps = Math.max(1, Math.floor(FULL_SPEED_BARS_PER_TURN / Math.max(1, this.states.size)));
+    let msPerStep = 0.5;
+    this.fullSpeedOn = true;
     const turn = (): void => {
-      this.immediate = setImmediate(turn);
-      this.step(steps);
+      this.immediate = null;
+      if (this.backlogged()) {
+        this.backoff = setTimeout(() => {
+          this.backoff = null;
+          turn();
+        }, BACKPRESSURE_WAIT_MS);
+        return;
+      }
+      const steps = Math.max(1, Math.min(FULL_SPEED_MAX_STEPS, Math.floor(FULL_SPEED_TURN_MS / msPerStep)));
+      const t0 = performance.now();
+      let took = FULL_SPEED_TURN_MS;
+      try {
+        this.step(steps);
+        took = performance.now() - t0;
+        // a moving estimate, so one slow turn (a GC pause, a busy disk) does not swing the size
+        msPerStep = 0.8 * msPerStep + 0.2 * Math.max(0.001, took / steps);
+      } finally {
+        // The next batch after a rest as long as this one took: the thread is idle about half
+        // the time, so a full-speed simulator never asks for a whole core, and the turns that
+        // matter (requests, the emergency stop, the engine's saves and their fsync callbacks)
+        // find the thread free and are not cut short by the OS scheduler on a busy machine.
+        if (this.fullSpeedOn) {
+          this.backoff = setTimeout(() => {
+            this.backoff = null;
+            turn();
+          }, Math.max(1, Math.round(took)));
+        }
+      }
     };
     this.immediate = setImmediate(turn);
   }
@@ -180,12 +226,15 @@ export class SimMarket implements MarketData {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
+    if (this.backoff) clearTimeout(this.backoff);
+    this.fullSpeedOn = false;
     this.timer = null;
     this.immediate = null;
+    this.backoff = null;
   }
 
   get running(): boolean {
-    return this.timer !== null || this.immediate !== null;
+    return this.timer !== null || this.immediate !== null || this.backoff !== null;
   }
 
   private remember(st: SymbolState, bar: Bar): void {

@@ -176,7 +176,8 @@ const dispatch = (channel: string, payload: unknown) => rt.dispatch(channel, pay
 
 if (cfg.broken === 'resend') {
   // the bug the journal exists to prevent: resend what was already sent, without asking the broker
-  const sent = rt.store.listOrders('all', 1000).filter((o) => o.origin === 'manual' && o.brokerOrderId !== null).slice(0, 3);
+  // any order the broker has (manual or the strategy's; a kill can come before the manual one is sent)
+  const sent = rt.store.listOrders('all', 1000).filter((o) => o.brokerOrderId !== null && (o.type === 'market' || o.type === 'limit')).slice(0, 3);
   for (const o of sent) {
     await rt.broker.submitOrder({ clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, type: o.type, qty: o.qty, limitPrice: o.limitPrice, stopPrice: null, tif: o.tif });
   }

@@ -44,7 +44,9 @@ export async function startSoakHost(opts: { symbols: number; dataRoot: string | 
     '--sim-speed', 'max',
     '--sim-extra-symbols', String(extra),
   ];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // SOAK_HOST_NODE_ARGS: extra Node flags for the host, for diagnosis (e.g. --trace-gc, --cpu-prof)
+  const nodeArgs = (process.env.SOAK_HOST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const keep = (d: string): void => {
     log += d;

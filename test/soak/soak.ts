@@ -5,6 +5,7 @@
 // (bars on the chart); every few seconds it measures input latency in the page. At the end it
 // prints the figures, merges them into bench-results.json (bench 'soak') and exits 1 when a
 // target is missed, saying which and why.
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AppMetrics } from '../../engine/api/contract';
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../../electron/headless-server';
@@ -166,6 +167,8 @@ async function main(): Promise<number> {
     run = await soak(opts, host, ui);
   } finally {
     await ui?.close().catch(() => undefined);
+    // SOAK_HOST_LOG=<file>: keep the host's last megabyte of output (with SOAK_HOST_NODE_ARGS, for diagnosis)
+    if (process.env.SOAK_HOST_LOG) writeFileSync(process.env.SOAK_HOST_LOG, host.output());
     await host.dispose();
     process.off('SIGINT', stop);
   }

@@ -35,7 +35,9 @@ describe('shared request budget', () => {
     // margin absorbs: the emulator refused none
     expect(client.limiter.peak).toBeLessThanOrEqual(TEST_BUDGET);
     expect(client.limiter.admitted).toBe(260);
-  });
+    // the budget paces 260 calls over about 3 s of compressed "minutes" plus the HTTP round
+    // trips: more than the default 5 s on a busy 2-core machine
+  }, 20_000);
 
   it('without the budget the same burst is refused by the emulator (the test above can fail)', async () => {
     const { emu, broker } = await setup({ rateWindowMs: 1 });

@@ -54,7 +54,9 @@ describe('app:metrics', () => {
     h.clock.advance(1000);
     h.engine.tick(); // starts a flush round: the oldest 10 buffers, at most 2048 bars per turn
     const afterFirstTurn = (await metricsOf((c, p) => h!.engine.dispatch(c, p))).engine.barBuffer;
-    expect(afterFirstTurn).toBe(2000 * symbols - 2048);
+    // the first turn saves part of the backlog (at most 2048 bars, and at most BAR_FLUSH_TURN_MS of work), not all of it
+    expect(afterFirstTurn).toBeLessThan(2000 * symbols);
+    expect(afterFirstTurn).toBeGreaterThanOrEqual(2000 * symbols - 2048);
     for (let i = 0; i < 50 && (await metricsOf((c, p) => h!.engine.dispatch(c, p))).engine.barBuffer > 0; i++) await new Promise((r) => setImmediate(r));
     expect((await metricsOf((c, p) => h!.engine.dispatch(c, p))).engine.barBuffer).toBe(0);
     // every bar reached the store, in order, none twice

@@ -1,8 +1,8 @@
-// Speed 'max' (soak tests): bars as fast as the listeners take them, in bounded batches, with the
-// event loop free between batches.
+// Speed 'max' (soak tests): bars as fast as the listeners take them, in batches sized to a short
+// turn, with the event loop free between batches, and waiting while the consumer is backlogged.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SIM_SYMBOLS, syntheticSymbols } from '../../../engine/sim/instruments';
-import { FULL_SPEED_BARS_PER_TURN, SimMarket } from '../../../engine/sim/SimMarket';
+import { SimMarket } from '../../../engine/sim/SimMarket';
 import { TestClock } from './harness';
 
 let market: SimMarket | null = null;
@@ -11,7 +11,7 @@ afterEach(() => market?.stop());
 const symbols = [...DEFAULT_SIM_SYMBOLS, ...syntheticSymbols(43)];
 
 describe("simulated market at speed 'max'", () => {
-  it('delivers batches of at most FULL_SPEED_BARS_PER_TURN bars and lets timers run between them', async () => {
+  it('delivers whole steps in bounded batches and lets timers run between them', async () => {
     market = new SimMarket({ seed: 1, speed: 'max', symbols, clock: new TestClock(), historyBars: 10 });
     const sizes: number[] = [];
     let batchesWhenTimerRan = -1;
@@ -30,13 +30,51 @@ describe("simulated market at speed 'max'", () => {
     market.stop();
     expect(market.running).toBe(false);
     expect(batchesWhenTimerRan).toBeGreaterThan(1);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(FULL_SPEED_BARS_PER_TURN);
-    expect(sizes.every((n) => n % symbols.length === 0)).toBe(true); // whole steps: every symbol advances together
-    expect(delivered).toBe(sizes.length * Math.floor(FULL_SPEED_BARS_PER_TURN / symbols.length) * symbols.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(20 * symbols.length); // FULL_SPEED_MAX_STEPS steps at most
+    expect(sizes.every((n) => n > 0 && n % symbols.length === 0)).toBe(true); // whole steps: every symbol advances together
+    expect(delivered).toBeGreaterThan(0);
     // stopped means stopped: no batch after stop()
     const after = sizes.length;
     await new Promise((r) => setTimeout(r, 20));
     expect(sizes.length).toBe(after);
+  });
+
+  it('batches shrink when the listener is slow, so a turn stays short', async () => {
+    market = new SimMarket({ seed: 1, speed: 'max', symbols, clock: new TestClock(), historyBars: 10 });
+    const sizes: number[] = [];
+    market.onBars((batch) => {
+      sizes.push(batch.length);
+      const until = performance.now() + batch.length / symbols.length; // 1 ms per step: a slow engine
+      while (performance.now() < until) {
+        // busy: the engine at work
+      }
+    });
+    market.start();
+    await new Promise((r) => setTimeout(r, 60));
+    market.stop();
+    // 20 steps of 1 ms+ each would be a 20 ms turn; the sizing brings it down to about 2 ms
+    expect(sizes.length).toBeGreaterThan(5);
+    expect(sizes.at(-1)).toBeLessThanOrEqual(3 * symbols.length);
+  });
+
+  it('waits while the consumer says it is backlogged, and resumes when it has caught up', async () => {
+    market = new SimMarket({ seed: 1, speed: 'max', symbols, clock: new TestClock(), historyBars: 10 });
+    let backlogged = true;
+    let batches = 0;
+    market.setBackpressure(() => backlogged);
+    market.onBars(() => batches++);
+    market.start();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(batches).toBe(0);
+    expect(market.running).toBe(true);
+    backlogged = false;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(batches).toBeGreaterThan(0);
+    market.stop();
+    expect(market.running).toBe(false);
+    const after = batches;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toBe(after);
   });
 
   it('produces the same path as the timed market (speed only changes when bars come, not which)', () => {
