@@ -23,7 +23,7 @@ import type {
 import type { BarColumns } from '../engine/backtest/columns';
 import type { AuditInput, OrderPatch, RestoredState, Store } from '../engine/ports';
 import { evidenceFromResults, type LabEvidence, type PaperRecord } from '../engine/readiness/evidence';
-import { StoreInputError, StoreWriteError, guardWrite } from './errors';
+import { StoreInputError, asFsWriteError, guardWrite } from './errors';
 import { storeMigrations } from './migrations/store';
 import { openDatabase } from './open';
 import { prepareAccountRepo } from './repositories/account';
@@ -306,11 +306,11 @@ export class SqliteStore implements Store {
   /**
    * Like batch, but the commit does not wait for the disk: SQLite writes the transaction to the
    * WAL (the OS has it, so it survives the app being killed) without the fsync, and it is
-   * durable against a power cut once syncDeferred() resolves. The engine's group commit uses it
-   * so that the fsync, milliseconds on a busy disk, runs on libuv's thread pool instead of the
-   * engine thread; it still publishes and sends nothing before that promise resolves. Inside an
-   * open transaction it simply joins it. Any later synchronous write (every other write method)
-   * fsyncs the same WAL file, which covers the deferred commits before it too.
+   * durable against a power cut once syncDeferred() resolves. The engine saves bar history with
+   * it, so that the fsync, milliseconds on a busy disk, runs on libuv's thread pool instead of
+   * the engine thread. Inside an open transaction it simply joins it. Any later synchronous
+   * write (every other write method) fsyncs the same WAL file, which covers the deferred
+   * commits before it too.
    */
   batchDeferred<T>(fn: () => T): T {
     if (this.db.inTransaction || this.db.memory || this.db.readonly) return this.batch(fn);
@@ -337,7 +337,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Make every deferred commit durable now, on this thread (shutdown, the emergency stop). */
+  /** Make every deferred commit durable now, on this thread (close). */
   syncNow(): void {
     const seq = this.deferredSeq;
     if (seq <= this.syncedSeq) return;
@@ -445,12 +445,4 @@ export class SqliteStore implements Store {
     else this.closeWal();
     if (this.db.open) this.db.close();
   }
-}
-
-/** An fsync the file system refused, as the StoreWriteError a refused SQLite write would be. */
-function asFsWriteError(file: string, e: unknown): StoreWriteError {
-  const code = String((e as { code?: unknown }).code ?? '');
-  const failure = code === 'ENOSPC' || code === 'EDQUOT' ? 'disk_full' : code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? 'read_only' : 'io';
-  const sqliteCode = failure === 'disk_full' ? 'SQLITE_FULL' : failure === 'read_only' ? 'SQLITE_READONLY' : 'SQLITE_IOERR_FSYNC';
-  return new StoreWriteError(failure, sqliteCode, file, { cause: e });
 }

@@ -83,3 +83,11 @@ export function guardWrite<T>(file: string, fn: () => T): T {
     throw asStoreWriteError(file, e) ?? e;
   }
 }
+
+/** An fsync the file system refused (an errno code), as the StoreWriteError a refused SQLite write would be. */
+export function asFsWriteError(file: string, e: unknown): StoreWriteError {
+  const code = String((e as { code?: unknown } | null)?.code ?? '');
+  const failure: StoreWriteFailure = code === 'ENOSPC' || code === 'EDQUOT' ? 'disk_full' : code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? 'read_only' : 'io';
+  const sqliteCode = failure === 'disk_full' ? 'SQLITE_FULL' : failure === 'read_only' ? 'SQLITE_READONLY' : 'SQLITE_IOERR_FSYNC';
+  return new StoreWriteError(failure, sqliteCode, file, { cause: e });
+}

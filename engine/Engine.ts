@@ -46,12 +46,6 @@ export interface EngineDeps {
   log?: LogFn;
   /** wall-clock interval between live bars, for the data-freshness check */
   expectedBarIntervalMs?: number;
-  /**
-   * Group commits fsync off the engine thread (Store.batchDeferred/syncDeferred), publishing
-   * each turn when its fsync returns. Off by default: with it on, one Chromium e2e (approve ->
-   * position row) failed and was not yet explained, so the hosts keep synchronous commits.
-   */
-  deferredDurability?: boolean;
   killSwitch?: KillSwitchOptions;
   /** how the broker keys are kept, for the readiness checklist (the host knows; null on the simulator) */
   keyStorage?: { encrypted: boolean; detail: string } | null;
@@ -72,16 +66,9 @@ const BAR_FLUSH_SYMBOLS_PER_TICK = 10;
 const BAR_FLUSH_BARS_PER_TURN = 2048;
 /**
  * Unsaved bars at which a flush round starts at once instead of at the next BAR_FLUSH_MS tick,
- * and the backlog (unsaved bars, turns waiting for their fsync) at which a full-speed simulator
- * is told to wait (backlogged()): what bounds the buffer, and the memory it holds, under load.
+ * and at which a full-speed simulator is told to wait (backlogged()): what bounds the buffer,
+ * and the memory it holds, under load.
  */
-/**
- * A strategy denied by the same rule on the same symbol and side again and again (the order-rate
- * limit on a fast feed) writes its first denial in full, then one summary with the count per
- * window: the audit log stays readable, and the disk and the UI are not flooded with thousands
- * of identical rows a second.
- */
-export const RISK_DENIAL_AUDIT_WINDOW_MS = 60_000;
 const BAR_FLUSH_EAGER_BARS = 20_000;
 const BAR_BACKLOG_BARS = 48_000;
 /**
@@ -92,7 +79,13 @@ const BAR_BACKLOG_BARS = 48_000;
 const BAR_FLUSH_SYMBOL_BATCH = 512;
 /** engine-thread time one bar-flush turn may take; the rest goes to the next turn */
 const BAR_FLUSH_TURN_MS = 3;
-const BACKLOG_TURNS_AWAITING_DISK = 64;
+/**
+ * A strategy denied by the same rule on the same symbol and side again and again (the order-rate
+ * limit on a fast feed) writes its first denial in full, then one summary with the count per
+ * window: the audit log stays readable, and the disk and the UI are not flooded with thousands
+ * of identical rows a second.
+ */
+export const RISK_DENIAL_AUDIT_WINDOW_MS = 60_000;
 const STRATEGY_WARMUP_BARS = 400;
 const RECONCILE_EVERY_MS = 60_000;
 /** how soon reconciliation looks up orders whose submit was never answered (see OrderManager.hasUncertain) */
@@ -123,7 +116,7 @@ export class Engine {
   private strategies = new Map<string, Strategy>();
   private readonly barBuffer = new Map<string, Bar[]>();
   /** repeated risk denials being counted, by symbol|side|rule (see RISK_DENIAL_AUDIT_WINDOW_MS) */
-  private readonly denials = new Map<string, { since: number; last: number; count: number; message: string }>();
+  private readonly denials = new Map<string, DenialWindow>();
   /** bars in barBuffer, over all symbols */
   private barsBuffered = 0;
   private unsubscribers: (() => void)[] = [];
@@ -145,13 +138,6 @@ export class Engine {
   private brokerConnected = true;
   /** the writes queued in this engine turn, committed together at its end (see write) */
   private turn: PendingTurn | null = null;
-  /**
-   * Turns committed with the store's deferred durability whose fsync has not returned yet,
-   * oldest first. Their publishes, and every event emitted after them, wait until it has.
-   */
-  private readonly awaitingDisk: PendingTurn[] = [];
-  /** set while settled turns publish, so their events go out at once instead of queueing */
-  private draining = false;
   /**
    * Set while the disk refuses our writes (full, read-only, I/O error): trading was halted for
    * it in memory, and the alert was shown once. Cleared by the first commit that succeeds,
@@ -434,11 +420,9 @@ export class Engine {
       // the counts of repeated denials not written yet
       for (const [key, w] of [...this.denials]) this.closeDenialWindow(key, w);
       this.commit();
+      // the bars are committed without their fsync; the synchronous writes below fsync the same
+      // WAL, which makes them durable too
       this.flushBars();
-      // the deferred commits are on disk after this; their events still go out in order
-      this.deps.store.syncNow?.();
-      const last = this.awaitingDisk.at(-1);
-      if (last) this.settleThrough(last);
       this.deps.store.saveAccount(this.ctx.state.account);
       const session = this.deps.store.getMeta<{ startedAt: number }>('session');
       this.deps.store.setMeta('session', { startedAt: session?.startedAt ?? this.deps.clock.now(), heartbeat: this.deps.clock.now(), clean: true });
@@ -798,11 +782,11 @@ export class Engine {
   }
 
   /**
-   * More is waiting to be saved than a producer should add to: unsaved bars or turns waiting for
-   * their fsync past their bounds. A full-speed simulator waits while this holds (backpressure).
+   * More bars are waiting to be saved than a producer should add to. A full-speed simulator
+   * waits while this holds (backpressure).
    */
   backlogged(): boolean {
-    return this.barsBuffered >= BAR_BACKLOG_BARS || this.awaitingDisk.length >= BACKLOG_TURNS_AWAITING_DISK;
+    return this.barsBuffered >= BAR_BACKLOG_BARS;
   }
 
   /**
@@ -812,7 +796,7 @@ export class Engine {
    */
   private auditDenial(symbol: string, side: string, rule: string, message: string, why: unknown): void {
     const now = this.deps.clock.now();
-    const key = `${symbol}|${side}|${rule}`;
+    const key = JSON.stringify([symbol, side, rule]);
     const open = this.denials.get(key);
     if (open && now - open.since < RISK_DENIAL_AUDIT_WINDOW_MS) {
       open.count++;
@@ -821,18 +805,18 @@ export class Engine {
       return;
     }
     if (open) this.closeDenialWindow(key, open);
-    this.denials.set(key, { since: now, last: now, count: 0, message });
+    this.denials.set(key, { symbol, side, rule, since: now, last: now, count: 0, message });
     this.audit('risk_denied', message, why);
   }
 
-  private closeDenialWindow(key: string, w: { since: number; last: number; count: number; message: string }): void {
+  private closeDenialWindow(key: string, w: DenialWindow): void {
     this.denials.delete(key);
     if (w.count === 0) return;
-    const [symbol, side, rule] = key.split('|');
+    const { symbol, side, rule, count } = w;
     this.audit(
       'risk_denied',
-      `${w.count} more ${String(side).toUpperCase()} ${symbol} denial${w.count === 1 ? '' : 's'} by ${rule} between ${new Date(w.since).toISOString()} and ${new Date(w.last).toISOString()} (not written one by one); the last: ${w.message}`,
-      { symbol, side, rule, count: w.count, from: w.since, to: w.last },
+      `${count} more ${side.toUpperCase()} ${symbol} denial${count === 1 ? '' : 's'} by ${rule} between ${new Date(w.since).toISOString()} and ${new Date(w.last).toISOString()} (not written one by one); the last: ${w.message}`,
+      { symbol, side, rule, count, from: w.since, to: w.last },
     );
   }
 
@@ -878,13 +862,6 @@ export class Engine {
   // ---------- plumbing ----------
 
   private emit<E extends EventName>(name: E, payload: EventTypes[E]): void {
-    // Events keep the order they were emitted in: one emitted while earlier turns wait for the
-    // disk goes out right after their publishes (a stale "accepted" must never follow "filled").
-    const last = this.draining ? undefined : this.awaitingDisk.at(-1);
-    if (last) {
-      last.after.push(() => this.emit(name, payload));
-      return;
-    }
     // every positions payload (the order manager's included) carries the protective levels
     const event = (name === 'positions:updated' ? { name, payload: this.positionViews(payload as PositionView[]) } : { name, payload }) as EngineEvent;
     for (const l of this.listeners) {
@@ -975,10 +952,10 @@ export class Engine {
       // commit() itself, and must not also surface as an unhandled rejection, which ends the
       // process. Callers that await still see the rejection.
       done.catch(() => undefined);
-      this.turn = { writes: [], publishes: [], after: [], done, resolve, reject };
+      this.turn = { writes: [], publishes: [], done, resolve, reject };
       queueMicrotask(() => {
         try {
-          this.commit('deferred');
+          this.commit();
         } catch (e) {
           this.ctx.log('error', 'group commit failed', e);
         }
@@ -990,17 +967,11 @@ export class Engine {
   }
 
   /**
-   * Commit the turn's writes. If the store refuses them, nothing of the turn is kept or
+   * Commit the turn's writes now. If the store refuses them, nothing of the turn is kept or
    * published, everyone awaiting the turn (an order waiting for its journal row) sees the
    * failure, and a refusal by the disk halts trading (storageFailed). Throws the store's error.
-   *
-   * 'deferred' (the end of every engine turn): the transaction is committed here but its fsync
-   * runs on libuv's thread pool (Store.batchDeferred/syncDeferred), so a slow disk no longer
-   * holds the engine thread; the turn is settled (awaiters resolved, events published) only when
-   * the disk has it, in commit order. 'now' (a fill's idempotent write, shutdown): durable before
-   * this returns, which also makes every deferred turn before it durable.
    */
-  private commit(mode: 'deferred' | 'now' = 'now'): void {
+  private commit(): void {
     const turn = this.turn;
     this.turn = null;
     // after a storage failure, the first commit that goes through also saves the trading
@@ -1008,19 +979,11 @@ export class Engine {
     const resave = this.storageFailure !== null;
     if (!turn && !resave) return;
     const writes = turn?.writes ?? [];
-    const store = this.deps.store;
-    const deferred = mode === 'deferred' && this.deps.deferredDurability === true && !resave && store.batchDeferred !== undefined && store.syncDeferred !== undefined;
-    const run = (): void => {
-      for (const w of writes) w();
-      if (resave) store.saveTradingState(this.ctx.state.tradingState);
-    };
     try {
-      if (deferred) store.batchDeferred!(run);
-      else {
-        store.batch(run);
-        // deferred commits before this one are on disk now too (same WAL, fsynced)
-        if (this.awaitingDisk.length > 0) store.syncNow?.();
-      }
+      this.deps.store.batch(() => {
+        for (const w of writes) w();
+        if (resave) this.deps.store.saveTradingState(this.ctx.state.tradingState);
+      });
     } catch (e) {
       turn?.reject(e);
       this.storageFailed(e, `${writes.length} record${writes.length === 1 ? '' : 's'} of the last engine turn (journal, audit, status changes)`);
@@ -1028,62 +991,8 @@ export class Engine {
     }
     if (resave) this.storageRecovered();
     if (!turn) return;
-    this.awaitingDisk.push(turn);
-    if (!deferred) {
-      this.settleThrough(turn);
-      return;
-    }
-    store.syncDeferred!().then(
-      () => this.settleThrough(turn),
-      (e: unknown) => this.durabilityFailed(turn, e),
-    );
-  }
-
-  /** `turn` and every turn committed before it are on disk: resolve and publish them, oldest first. */
-  private settleThrough(turn: PendingTurn): void {
-    const i = this.awaitingDisk.indexOf(turn);
-    if (i < 0) return;
-    const ready = this.awaitingDisk.splice(0, i + 1);
-    this.draining = true;
-    try {
-      for (const t of ready) {
-        t.resolve();
-        for (const p of [...t.publishes, ...t.after]) this.publishSafely(p);
-      }
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  private publishSafely(p: () => void): void {
-    try {
-      p();
-    } catch (e) {
-      this.ctx.log('error', 'publishing a committed turn failed', e);
-    }
-  }
-
-  /**
-   * The fsync of a deferred turn failed: its rows are in the database file but may not survive
-   * a power cut, so it counts as not saved: awaiters see the failure (an order is not sent),
-   * nothing of it is published, and trading halts for the disk. Events emitted after it (not
-   * records of its own) still go out.
-   */
-  private durabilityFailed(turn: PendingTurn, e: unknown): void {
-    const i = this.awaitingDisk.indexOf(turn);
-    if (i < 0) return;
-    const failed = this.awaitingDisk.splice(0, i + 1);
-    for (const t of failed) t.reject(e);
-    const records = failed.reduce((n, t) => n + t.writes.length, 0);
-    if (!this.storageFailed(e, `${records} record${records === 1 ? '' : 's'} of the last engine turns (journal, audit, status changes)`)) {
-      this.ctx.log('error', 'making the last engine turns durable failed', e);
-    }
-    this.draining = true;
-    try {
-      for (const t of failed) for (const p of t.after) this.publishSafely(p);
-    } finally {
-      this.draining = false;
-    }
+    turn.resolve();
+    for (const p of turn.publishes) p();
   }
 
   /**
@@ -1342,8 +1251,7 @@ export class Engine {
       'readiness:get': () => ok(this.readiness()),
       // the host (electron/host-metrics.ts) and the headless transport fill in their own sections
       'app:metrics': () => {
-        let barBuffer = 0;
-        for (const bars of this.barBuffer.values()) barBuffer += bars.length;
+        const barBuffer = this.barsBuffered;
         return ok({
           at: this.deps.clock.now(),
           engine: {
@@ -1370,11 +1278,21 @@ function toAlert(e: AuditEntry): Alert {
 }
 
 /** One engine turn's queued writes, their publications, and the promise its awaiters hold. */
+/** repeated denials of one kind being counted (see RISK_DENIAL_AUDIT_WINDOW_MS) */
+interface DenialWindow {
+  symbol: string;
+  side: string;
+  rule: string;
+  since: number;
+  last: number;
+  count: number;
+  /** the latest denial's message, quoted in the summary */
+  message: string;
+}
+
 interface PendingTurn {
   writes: (() => void)[];
   publishes: (() => void)[];
-  /** events emitted after this turn was committed, while it waited for the disk */
-  after: (() => void)[];
   done: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;

@@ -231,14 +231,12 @@ export interface Store {
   batch<T>(fn: () => T): T;
 
   /**
-   * Optional group commit whose fsync runs off the engine thread: `batchDeferred` commits like
-   * batch but returns before the disk has it; `syncDeferred` resolves once every deferred commit
-   * before it is durable (nothing may be published or sent for them before); `syncNow` makes
-   * them durable on the calling thread. A store without them is always synchronous.
+   * Optional: commit like batch, without waiting for the disk (for records nothing waits on,
+   * such as bar history); `syncDeferred` resolves once every such commit before it is durable,
+   * with the fsync off the calling thread. Any later synchronous write makes them durable too.
    */
   batchDeferred?<T>(fn: () => T): T;
   syncDeferred?(): Promise<void>;
-  syncNow?(): void;
 
   close(): void;
 }

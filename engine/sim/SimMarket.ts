@@ -14,7 +14,7 @@ export interface SimMarketOptions {
   symbols: SimSymbolSpec[];
   /**
    * simulated bars per second per symbol (wall clock), or 'max': as fast as the listeners take
-   * them, in batches sized to about FULL_SPEED_TURN_MS of work with a yield to the event loop
+   * them, in batches sized to about FULL_SPEED_TURN_MS of work with a rest for the event loop
    * between batches (soak and load tests)
    */
   speed: number | 'max';
@@ -182,10 +182,10 @@ export class SimMarket implements MarketData {
   }
 
   /**
-   * Speed 'max': one batch per event-loop turn, the next one scheduled with setImmediate so that
-   * timers and I/O run between batches, sized so that a turn takes about FULL_SPEED_TURN_MS. The
-   * listeners (the engine) work synchronously, so production never runs ahead of them; what they
-   * defer (bar saves, fsyncs) is covered by the backpressure.
+   * Speed 'max': one batch per turn, sized so that a turn takes about FULL_SPEED_TURN_MS, then a
+   * rest as long as the turn took (below) before the next. The listeners (the engine) work
+   * synchronously, so production never runs ahead of them; what they defer (bar saves) is
+   * covered by the backpressure.
    */
   private startFullSpeed(): void {
     let msPerStep = 0.5;

@@ -30,7 +30,9 @@ export const SOAK_USAGE = `usage: npm run test:soak -- [--bars N] [--symbols N] 
                     takes the disk's fsync latency out of the event-loop figures)
   --probe-every 5   seconds between two input-latency probes in the page
   --no-write        do not merge the figures into bench-results.json
-  short run: npm run test:soak -- --bars 100000 --symbols 10`;
+  short run: npm run test:soak -- --bars 100000 --symbols 10
+  diagnosis: SOAK_HOST_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" (or --trace-gc) passes Node flags to
+             the host; SOAK_HOST_LOG=FILE keeps the host's last megabyte of output`;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 

@@ -1,19 +1,13 @@
-// The engine's group commit with its fsync off the engine thread: SqliteStore.batchDeferred
+// Commits whose fsync runs off the engine thread (the engine's bar saves): SqliteStore.batchDeferred
 // commits without waiting for the disk, syncDeferred resolves once the WAL is fsynced (one
-// fdatasync shared by the commits that arrived meanwhile), and the engine publishes nothing of
-// a turn, nor any event emitted after it, before that.
+// fdatasync shared by the commits that arrived meanwhile), and a fsync the disk refuses is the
+// same StoreWriteError a refused SQLite write is.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../../engine/api/contract';
-import { Engine } from '../../../engine/Engine';
-import { DEFAULT_SIM_SYMBOLS } from '../../../engine/sim/instruments';
-import { SimBroker } from '../../../engine/sim/SimBroker';
-import { SimMarket } from '../../../engine/sim/SimMarket';
-import { SqliteSimLedger } from '../../../db/simLedger';
+import { asFsWriteError } from '../../../db/errors';
 import { SqliteStore } from '../../../db/SqliteStore';
-import { TestClock } from '../engine/harness';
 
 const dirs: string[] = [];
 const closers: (() => Promise<void> | void)[] = [];
@@ -64,53 +58,12 @@ describe('SqliteStore deferred durability', () => {
   });
 });
 
-describe('engine: published only after the disk has it, in order', () => {
-  it('a turn publishes when its fsync returns, and an event emitted meanwhile waits behind it', async () => {
-    const dir = tempDir();
-    const clock = new TestClock();
-    const real = SqliteStore.open(dir);
-    const ledger = SqliteSimLedger.open(dir);
-    // the disk "answers" only when the test says so
-    const gates: (() => void)[] = [];
-    const store = new Proxy(real, {
-      get(target, prop) {
-        if (prop === 'syncDeferred') return () => real.syncDeferred().then(() => new Promise<void>((r) => gates.push(r)));
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    const market = new SimMarket({ seed: 7, speed: 10, symbols: DEFAULT_SIM_SYMBOLS, clock, historyBars: 300 });
-    const sim = new SimBroker({ ledger, market, clock });
-    const started = Engine.start({ store, broker: sim, market, clock, deferredDurability: true });
-    // startup's own turns wait at the gate too
-    const openGates = async (): Promise<void> => {
-      for (let i = 0; i < 50; i++) {
-        for (const g of gates.splice(0)) g();
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    };
-    const gatesWhileStarting = openGates();
-    const engine = await started;
-    await gatesWhileStarting;
-    closers.push(async () => {
-      for (const g of gates.splice(0)) g();
-      await engine.shutdown();
-      await sim.close();
-      ledger.close();
-      real.close();
-    });
-    const events: EngineEvent[] = [];
-    engine.subscribe((e) => events.push(e));
-    (engine as unknown as { audit(kind: string, message: string): void }).audit('alert', 'a record of this turn');
-    await new Promise((r) => setTimeout(r, 20));
-    expect(gates.length).toBeGreaterThan(0);
-    market.step(1); // emits bars:tick directly
-    await new Promise((r) => setTimeout(r, 5));
-    expect(events.map((e) => e.name)).toEqual([]);
-    for (const g of gates.splice(0)) g();
-    await new Promise((r) => setTimeout(r, 5));
-    const names = events.map((e) => e.name);
-    expect(names.indexOf('audit:appended')).toBeGreaterThanOrEqual(0);
-    expect(names.indexOf('audit:appended')).toBeLessThan(names.indexOf('bars:tick'));
+describe('a refused fsync', () => {
+  it('is a StoreWriteError the engine recognises as the disk refusing (full, read-only, I/O)', () => {
+    const of = (code: string) => asFsWriteError('/data/supervisor.sqlite', Object.assign(new Error(`${code}: refused`), { code }));
+    expect(of('ENOSPC')).toMatchObject({ name: 'StoreWriteError', failure: 'disk_full', code: 'SQLITE_FULL', file: '/data/supervisor.sqlite' });
+    expect(of('EROFS')).toMatchObject({ failure: 'read_only', code: 'SQLITE_READONLY' });
+    expect(of('EIO')).toMatchObject({ failure: 'io', code: 'SQLITE_IOERR_FSYNC' });
+    expect(of('EIO').message).toMatch(/could not save to \/data\/supervisor\.sqlite: .*I\/O error .*EIO: refused/);
   });
 });
