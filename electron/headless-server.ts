@@ -19,6 +19,7 @@ import {
   type ServerFrame,
   type TransportMetrics,
 } from '../engine/api/contract';
+import { eventForWatch, watchKey, watchSetBy, type BarWatch } from './bar-watch';
 import { contentSecurityPolicy, securityHeaders } from './csp';
 import { errorMessage, type HostedEngine, type HostLog } from './hosted-engine';
 import { contentTypeFor, resolveStaticPath } from './static-files';
@@ -129,8 +130,8 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
   let barFramesSkipped = 0;
   const maxInFlight = opts.maxInFlightPerClient ?? DEFAULT_MAX_IN_FLIGHT;
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
-  /** per client: whether it answered the last ping */
-  const clients = new Map<WebSocket, { alive: boolean }>();
+  /** per client: whether it answered the last ping, and the symbols whose live bars it wants */
+  const clients = new Map<WebSocket, { alive: boolean; watch: BarWatch }>();
   let port = opts.port;
   let headers: Record<string, string> = {};
 
@@ -238,7 +239,7 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
   };
 
   function onConnection(ws: WebSocket): void {
-    const state = { alive: true };
+    const state: { alive: boolean; watch: BarWatch } = { alive: true, watch: null };
     clients.set(ws, state);
     let inFlight = 0;
     ws.on('pong', () => {
@@ -270,6 +271,7 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
       inFlight++;
       void dispatch(decoded.channel, decoded.payload).then((result) => {
         inFlight--;
+        state.watch = watchSetBy(decoded.channel, result) ?? state.watch;
         sendFrame(ws, { kind: 'result', id: decoded.id, result });
       });
     });
@@ -289,9 +291,10 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
 
   const unsubscribe = engine.subscribe((event: EngineEvent) => {
     if (clients.size === 0) return;
-    // serialized once, and only when some client takes it (skipped bar frames cost nothing)
-    let data: string | null = null;
-    for (const ws of [...clients.keys()]) {
+    // serialized once per distinct view (all bars, or one set of watched symbols), and only
+    // when some client takes it (skipped bar frames cost nothing)
+    const frames = new Map<string, string | null>();
+    for (const [ws, state] of [...clients]) {
       // Live bars are the bulk of the stream and the one part that may be left out: a client
       // this far behind (a busy page at full simulator speed) skips them until it catches up
       // rather than being cut off (its chart reloads history on the next symbol or reconnect).
@@ -300,8 +303,14 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
         barFramesSkipped++;
         continue;
       }
-      data ??= JSON.stringify({ kind: 'event', name: event.name, payload: event.payload } satisfies ServerFrame);
-      sendRaw(ws, data);
+      const key = event.name === 'bars:tick' ? watchKey(state.watch) : '*';
+      let data = frames.get(key);
+      if (data === undefined) {
+        const view = eventForWatch(event, state.watch);
+        data = view === null ? null : JSON.stringify({ kind: 'event', name: view.name, payload: view.payload } satisfies ServerFrame);
+        frames.set(key, data);
+      }
+      if (data !== null) sendRaw(ws, data);
     }
   });
 

@@ -3,6 +3,7 @@
 // (another window, an iframe, a page that somehow navigated elsewhere) gets `unauthorized`.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { err, type EngineEvent, type Result } from '../engine/api/contract';
+import { eventForWatch, watchSetBy, type BarWatch } from './bar-watch';
 import { errorMessage, type HostedEngine, type HostLog } from './hosted-engine';
 import { API_EVENT_CHANNEL, API_REQUEST_CHANNEL } from './ipc-channels';
 import { isRendererUrl } from './window-security';
@@ -36,10 +37,15 @@ function frameUrl(event: SenderView): string | null {
   }
 }
 
+/** The window's bars:watch (see bar-watch.ts): set by its requests, read when forwarding events. */
+export class WindowBarWatch {
+  current: BarWatch = null;
+}
+
 /** Registers the one `api:request` handler; returns a function that removes it. */
 export function registerApiHandler(
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
-  deps: { engine: Pick<HostedEngine, 'dispatch'>; expectedWebContentsId: () => number | null; log: HostLog },
+  deps: { engine: Pick<HostedEngine, 'dispatch'>; expectedWebContentsId: () => number | null; log: HostLog; barWatch?: WindowBarWatch },
 ): () => void {
   ipcMain.handle(API_REQUEST_CHANNEL, async (event, channel: unknown, payload: unknown): Promise<Result<unknown>> => {
     if (!isTrustedSender(event, deps.expectedWebContentsId())) {
@@ -50,7 +56,9 @@ export function registerApiHandler(
       return err('unauthorized', UNTRUSTED_SENDER_MESSAGE);
     }
     try {
-      return await deps.engine.dispatch(channel, payload);
+      const result = await deps.engine.dispatch(channel, payload);
+      if (deps.barWatch) deps.barWatch.current = watchSetBy(channel, result) ?? deps.barWatch.current;
+      return result;
     } catch (e) {
       // dispatch promises never to throw; if it does, the window still gets a typed answer
       deps.log('error', 'engine dispatch threw', e);
@@ -60,14 +68,19 @@ export function registerApiHandler(
   return () => ipcMain.removeHandler(API_REQUEST_CHANNEL);
 }
 
-/** Sends every engine event to the window while it is alive; returns the unsubscribe. */
+/**
+ * Sends every engine event to the window while it is alive (live bars only for the symbols it
+ * watches, once it has said which); returns the unsubscribe.
+ */
 export function forwardEngineEvents(
   engine: Pick<HostedEngine, 'subscribe'>,
   target: () => Pick<WebContents, 'send' | 'isDestroyed'> | null,
+  barWatch: WindowBarWatch = new WindowBarWatch(),
 ): () => void {
   return engine.subscribe((event: EngineEvent) => {
     const contents = target();
     if (contents === null || contents.isDestroyed()) return;
-    contents.send(API_EVENT_CHANNEL, event);
+    const view = eventForWatch(event, barWatch.current);
+    if (view !== null) contents.send(API_EVENT_CHANNEL, view);
   });
 }

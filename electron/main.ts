@@ -21,7 +21,7 @@ import { parseMainArgs } from './args';
 import { contentSecurityPolicy } from './csp';
 import { errorMessage, stderrLog } from './hosted-engine';
 import { appRootFor, distDirFor } from './host-paths';
-import { forwardEngineEvents, registerApiHandler } from './ipc';
+import { forwardEngineEvents, registerApiHandler, WindowBarWatch } from './ipc';
 import { engageKillSwitch, registerKillShortcut, trayMenuTemplate } from './killswitch-controls';
 import { createQuitGate } from './lifecycle';
 import { nativeBindingFor } from './native-paths.mjs';
@@ -152,12 +152,16 @@ function start(): void {
     const window = new BrowserWindow(mainWindowOptions({ preloadPath: join(distDir, 'preload.cjs'), iconPath }));
     win = window;
     window.once('ready-to-show', () => window.show());
+    const barWatch = new WindowBarWatch();
+    // a reloaded page starts over: every symbol's bars until its chart says which it shows
+    window.webContents.on('did-navigate', () => (barWatch.current = null));
     registerApiHandler(ipcMain, {
       engine,
       expectedWebContentsId: () => (window.isDestroyed() ? null : window.webContents.id),
       log,
+      barWatch,
     });
-    forwardEngineEvents(engine, () => (window.isDestroyed() ? null : window.webContents));
+    forwardEngineEvents(engine, () => (window.isDestroyed() ? null : window.webContents), barWatch);
     // alerts reach the user even while the window is hidden or minimised
     stopNotifications = startAlertNotifications(engine, { log, onClick: showWindow });
 

@@ -71,6 +71,8 @@ const BAR_FLUSH_BARS_PER_TURN = 2048;
  */
 const BAR_FLUSH_EAGER_BARS = 20_000;
 const BAR_BACKLOG_BARS = 48_000;
+/** engine turns committed and waiting for their fsync at which a full-speed simulator waits too */
+const BACKLOG_TURNS_AWAITING_DISK = 64;
 /**
  * A symbol's buffer is saved early (before its BAR_FLUSH_MS turn) once it holds this many bars.
  * Saving appends to the symbol's newest chunk, which SQLite rewrites whole: a few bars at a time
@@ -78,7 +80,7 @@ const BAR_BACKLOG_BARS = 48_000;
  */
 const BAR_FLUSH_SYMBOL_BATCH = 512;
 /** engine-thread time one bar-flush turn may take; the rest goes to the next turn */
-const BAR_FLUSH_TURN_MS = 3;
+const BAR_FLUSH_TURN_MS = 1.5;
 /**
  * A strategy denied by the same rule on the same symbol and side again and again (the order-rate
  * limit on a fast feed) writes its first denial in full, then one summary with the count per
@@ -139,18 +141,18 @@ export class Engine {
   /** the writes queued in this engine turn, committed together at its end (see write) */
   private turn: PendingTurn | null = null;
   /**
+   * Turns committed whose fsync (on libuv's thread pool) has not returned yet, oldest first.
+   * Their awaiters and publishes, and every event emitted after them, wait until it has.
+   */
+  private readonly awaitingDisk: PendingTurn[] = [];
+  /** set while settled turns publish, so their events go out at once instead of queueing */
+  private draining = false;
+  /**
    * Set while the disk refuses our writes (full, read-only, I/O error): trading was halted for
    * it in memory, and the alert was shown once. Cleared by the first commit that succeeds,
    * which also saves the in-memory trading state the failed commits could not.
    */
   private storageFailure: { at: number; message: string } | null = null;
-  /** the turn's queued writes and publications, as counted by app:metrics */
-  private get pendingWrites(): readonly (() => void)[] {
-    return this.turn?.writes ?? [];
-  }
-  private get pendingPublishes(): readonly (() => void)[] {
-    return this.turn?.publishes ?? [];
-  }
   private stopped = false;
   /** orders whose deadline cancel is in flight, so a slow broker does not get the cancel twice */
   private readonly deadlineCancels = new Set<string>();
@@ -419,7 +421,8 @@ export class Engine {
     try {
       // the counts of repeated denials not written yet
       for (const [key, w] of [...this.denials]) this.closeDenialWindow(key, w);
-      this.commit();
+      // durable before this returns, and with it every turn still waiting for its fsync
+      this.commit('now');
       // the bars are committed without their fsync; the synchronous writes below fsync the same
       // WAL, which makes them durable too
       this.flushBars();
@@ -782,11 +785,11 @@ export class Engine {
   }
 
   /**
-   * More bars are waiting to be saved than a producer should add to. A full-speed simulator
-   * waits while this holds (backpressure).
+   * More is waiting for the disk than a producer should add to: unsaved bars, or turns waiting
+   * for their fsync. A full-speed simulator waits while this holds (backpressure).
    */
   backlogged(): boolean {
-    return this.barsBuffered >= BAR_BACKLOG_BARS;
+    return this.barsBuffered >= BAR_BACKLOG_BARS || this.awaitingDisk.length >= BACKLOG_TURNS_AWAITING_DISK;
   }
 
   /**
@@ -862,6 +865,13 @@ export class Engine {
   // ---------- plumbing ----------
 
   private emit<E extends EventName>(name: E, payload: EventTypes[E]): void {
+    // Events keep the order they were emitted in: one emitted while earlier turns wait for the
+    // disk goes out right after their publishes (a stale "accepted" must never follow "filled").
+    const last = this.draining ? undefined : this.awaitingDisk.at(-1);
+    if (last) {
+      last.after.push(() => this.emit(name, payload));
+      return;
+    }
     // every positions payload (the order manager's included) carries the protective levels
     const event = (name === 'positions:updated' ? { name, payload: this.positionViews(payload as PositionView[]) } : { name, payload }) as EngineEvent;
     for (const l of this.listeners) {
@@ -952,10 +962,10 @@ export class Engine {
       // commit() itself, and must not also surface as an unhandled rejection, which ends the
       // process. Callers that await still see the rejection.
       done.catch(() => undefined);
-      this.turn = { writes: [], publishes: [], done, resolve, reject };
+      this.turn = { writes: [], publishes: [], after: [], done, resolve, reject };
       queueMicrotask(() => {
         try {
-          this.commit();
+          this.commit('deferred');
         } catch (e) {
           this.ctx.log('error', 'group commit failed', e);
         }
@@ -967,11 +977,18 @@ export class Engine {
   }
 
   /**
-   * Commit the turn's writes now. If the store refuses them, nothing of the turn is kept or
+   * Commit the turn's writes. If the store refuses them, nothing of the turn is kept or
    * published, everyone awaiting the turn (an order waiting for its journal row) sees the
    * failure, and a refusal by the disk halts trading (storageFailed). Throws the store's error.
+   *
+   * 'deferred' (the end of every engine turn): the transaction is committed here, but its fsync
+   * runs on libuv's thread pool (Store.batchDeferred/syncDeferred): a disk that takes 10 or 100
+   * ms to sync no longer holds the engine thread (the kill switch, the next bar). The turn is
+   * settled (awaiters resolved, so an order is sent only once its journal row is on disk; events
+   * published) when the disk has it, in commit order. 'now' (a fill's write, shutdown): durable
+   * before this returns, which also makes every deferred turn before it durable.
    */
-  private commit(): void {
+  private commit(mode: 'deferred' | 'now' = 'now'): void {
     const turn = this.turn;
     this.turn = null;
     // after a storage failure, the first commit that goes through also saves the trading
@@ -979,11 +996,16 @@ export class Engine {
     const resave = this.storageFailure !== null;
     if (!turn && !resave) return;
     const writes = turn?.writes ?? [];
+    const store = this.deps.store;
+    const deferred = mode === 'deferred' && !resave && store.batchDeferred !== undefined && store.syncDeferred !== undefined;
+    const run = (): void => {
+      for (const w of writes) w();
+      if (resave) store.saveTradingState(this.ctx.state.tradingState);
+    };
     try {
-      this.deps.store.batch(() => {
-        for (const w of writes) w();
-        if (resave) this.deps.store.saveTradingState(this.ctx.state.tradingState);
-      });
+      if (deferred) store.batchDeferred!(run);
+      // a synchronous commit fsyncs the WAL, and with it every deferred commit before it
+      else store.batch(run);
     } catch (e) {
       turn?.reject(e);
       this.storageFailed(e, `${writes.length} record${writes.length === 1 ? '' : 's'} of the last engine turn (journal, audit, status changes)`);
@@ -991,8 +1013,62 @@ export class Engine {
     }
     if (resave) this.storageRecovered();
     if (!turn) return;
-    turn.resolve();
-    for (const p of turn.publishes) p();
+    this.awaitingDisk.push(turn);
+    if (!deferred) {
+      this.settleThrough(turn);
+      return;
+    }
+    store.syncDeferred!().then(
+      () => this.settleThrough(turn),
+      (e: unknown) => this.durabilityFailed(turn, e),
+    );
+  }
+
+  /** `turn` and every turn committed before it are on disk: resolve and publish them, oldest first. */
+  private settleThrough(turn: PendingTurn): void {
+    const i = this.awaitingDisk.indexOf(turn);
+    if (i < 0) return;
+    const ready = this.awaitingDisk.splice(0, i + 1);
+    this.draining = true;
+    try {
+      for (const t of ready) {
+        t.resolve();
+        for (const p of [...t.publishes, ...t.after]) this.publishSafely(p);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private publishSafely(p: () => void): void {
+    try {
+      p();
+    } catch (e) {
+      this.ctx.log('error', 'publishing a committed turn failed', e);
+    }
+  }
+
+  /**
+   * The fsync of a deferred turn failed: its rows are in the database file but may not survive
+   * a power cut, so it counts as not saved: awaiters see the failure (an order is not sent),
+   * nothing of it is published, and trading halts for the disk. Events emitted after it (not
+   * records of its own) still go out.
+   */
+  private durabilityFailed(turn: PendingTurn, e: unknown): void {
+    const i = this.awaitingDisk.indexOf(turn);
+    if (i < 0) return;
+    const failed = this.awaitingDisk.splice(0, i + 1);
+    for (const t of failed) t.reject(e);
+    const records = failed.reduce((n, t) => n + t.writes.length, 0);
+    if (!this.storageFailed(e, `${records} record${records === 1 ? '' : 's'} of the last engine turns (journal, audit, status changes)`)) {
+      this.ctx.log('error', 'making the last engine turns durable failed', e);
+    }
+    this.draining = true;
+    try {
+      for (const t of failed) for (const p of t.after) this.publishSafely(p);
+    } finally {
+      this.draining = false;
+    }
   }
 
   /**
@@ -1102,6 +1178,13 @@ export class Engine {
       'bars:history': ({ symbol, limit }) => {
         if (!s().instruments.has(symbol)) return err('unknown_symbol', `unknown symbol ${symbol}; known: ${[...s().instruments.keys()].join(', ')}`);
         return ok({ symbol, timeframe: this.deps.market.timeframe, bars: this.deps.market.history(symbol, limit), fills: this.deps.store.fillsForSymbol(symbol, 500) });
+      },
+      // the transport keeps each client's watch (it filters bars:tick per client); the engine
+      // checks the symbols, so a typo is an error rather than a chart that never moves
+      'bars:watch': ({ symbols }) => {
+        const unknown = symbols.filter((x) => !s().instruments.has(x));
+        if (unknown.length > 0) return err('unknown_symbol', `unknown symbol${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known: ${[...s().instruments.keys()].join(', ')}`);
+        return ok({ symbols: [...new Set(symbols)] });
       },
       'orders:approve': async ({ approvalId }) => {
         const r = await this.approvals.approve(approvalId);
@@ -1256,7 +1339,7 @@ export class Engine {
           at: this.deps.clock.now(),
           engine: {
             pendingWrites: this.turn?.writes.length ?? 0,
-            pendingPublishes: this.turn?.publishes.length ?? 0,
+            pendingPublishes: (this.turn?.publishes.length ?? 0) + this.awaitingDisk.reduce((n, t) => n + t.publishes.length + t.after.length, 0),
             barBuffer,
             approvals: s().approvals.size,
             alerts: this.recentAlerts.length,
@@ -1293,6 +1376,8 @@ interface DenialWindow {
 interface PendingTurn {
   writes: (() => void)[];
   publishes: (() => void)[];
+  /** events emitted after this turn was committed, while it waited for the disk */
+  after: (() => void)[];
   done: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;

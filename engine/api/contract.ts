@@ -62,6 +62,8 @@ export const err = (code: ErrorCode, message: string): { ok: false; error: ApiEr
 /** Upper bound on any order quantity; beyond it a request is a typo, not an order. */
 export const MAX_ORDER_QTY = 1_000_000;
 export const MAX_PRICE = 10_000_000;
+/** bars:watch takes at most this many symbols (a chart, a few mini-charts, a watch list) */
+export const MAX_WATCHED_SYMBOLS = 64;
 
 const symbol = z
   .string()
@@ -181,7 +183,7 @@ export interface Snapshot {
 export interface EngineQueueLengths {
   /** writes waiting for the turn's group commit */
   pendingWrites: number;
-  /** events waiting for that commit */
+  /** events waiting for that commit, or for the fsync of a committed turn */
   pendingPublishes: number;
   /** live bars not yet saved to the store, over all symbols */
   barBuffer: number;
@@ -246,6 +248,13 @@ export const engineRequestSchemas = {
   'bars:history': z.strictObject({
     symbol,
     limit: z.number().int().min(1).max(5000).default(500),
+  }),
+  /**
+   * The symbols whose live bars this client wants in bars:tick (its chart on screen); [] for
+   * none. Until a client asks, it gets every symbol's. Kept by the transport, per client.
+   */
+  'bars:watch': z.strictObject({
+    symbols: z.array(symbol).max(MAX_WATCHED_SYMBOLS, `watch at most ${MAX_WATCHED_SYMBOLS} symbols`),
   }),
   'orders:approve': z.strictObject({ approvalId: id }),
   'orders:reject': z.strictObject({ approvalId: id, reason: z.string().max(500).optional() }),
@@ -328,6 +337,7 @@ export type RequestPayload<C extends Channel> = z.output<(typeof requestSchemas)
 export interface ResultTypes extends LabResultTypes, BrokerResultTypes {
   'app:snapshot': Snapshot;
   'bars:history': BarsHistory;
+  'bars:watch': { symbols: string[] };
   'orders:approve': OrderRecord;
   'orders:reject': Approval;
   'orders:submit': OrderRecord;
@@ -367,7 +377,11 @@ export interface EventTypes extends LabEventTypes {
   'positions:updated': PositionView[];
   'orders:updated': OrderRecord;
   'approvals:updated': Approval[];
-  /** bars batched per flush; several per symbol are possible at high simulator speeds */
+  /**
+   * New bars as the engine takes them in; several per symbol are possible at high simulator
+   * speeds. A client that sent bars:watch gets only its watched symbols' ticks (and no frame
+   * when none is among them).
+   */
   'bars:tick': { timeframe: Timeframe; ticks: BarTick[] };
   'fills:new': Fill;
   'audit:appended': AuditEntry;

@@ -136,6 +136,7 @@ export class OrderManager {
     // fsync) before the broker hears of it.
     let inserted: 'inserted' | 'duplicate' = 'duplicate';
     const fillsBefore = this.fillsApplied;
+    const priceBefore = ctx.market.lastPrice(intent.symbol);
     try {
       await ctx.write(() => (inserted = ctx.store.insertOrder(record)));
     } catch (e) {
@@ -161,9 +162,11 @@ export class OrderManager {
       return { ok: false, error: { code: 'halted', message: 'trading was halted by the emergency stop before this order was sent; it was not sent' } };
     }
     // A fill applied while the journal was committing (a bracket leg, a stop) moved equity and
-    // positions after the caller checked the limits: check them again on the state the broker
-    // will actually see. Without such a fill, the caller's check still holds.
-    const refusedNow = intent.origin === 'killswitch' || this.fillsApplied === fillsBefore ? null : this.recheck(intent, record);
+    // positions after the caller checked the limits, and a new bar moved the price the order is
+    // valued at (the commit's fsync runs off-thread, so bars keep coming meanwhile): check them
+    // again on the state the broker will actually see. Without either, the caller's check holds.
+    const moved = this.fillsApplied !== fillsBefore || ctx.market.lastPrice(intent.symbol) !== priceBefore;
+    const refusedNow = intent.origin === 'killswitch' || !moved ? null : this.recheck(intent, record);
     if (refusedNow) {
       this.patch(clientOrderId, { status: 'unsent', statusReason: `risk re-check before sending: ${refusedNow}`, updatedAt: ctx.clock.now() });
       ctx.audit('risk_denied', `${intent.side.toUpperCase()} ${intent.qty} ${intent.symbol} not sent: ${refusedNow} (re-checked before sending)`, { clientOrderId });

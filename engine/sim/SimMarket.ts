@@ -36,7 +36,7 @@ export interface SimMarketOptions {
  * I/O, requests and the engine's own writes get the thread between batches (the event-loop
  * delay budget is 10 ms), long enough that per-batch overhead does not dominate.
  */
-export const FULL_SPEED_TURN_MS = 2;
+export const FULL_SPEED_TURN_MS = 1;
 /** at most this many steps (one bar for every symbol) in one full-speed batch */
 const FULL_SPEED_MAX_STEPS = 20;
 /** how long a full-speed simulator waits before asking again while its consumer is backlogged */

@@ -1,7 +1,8 @@
 // Owns one lightweight-charts chart: candles, volume, the strategy's two SMAs, fill markers and
 // entry lines of open positions. Live bars are merged into a bounded buffer as they arrive and
-// pushed to the series once per animation frame (series.update for a few new bars, setData
-// after a trim or a burst), so the chart keeps up with a fast simulator without React.
+// pushed to the series in an animation frame at most every CHART_MIN_REDRAW_MS (bars.ts):
+// series.update for a few new bars, setData after a trim or a burst. The chart keeps up with a
+// fast simulator without React and without taking the machine's CPU from the engine.
 import {
   CandlestickSeries,
   ColorType,
@@ -25,7 +26,7 @@ import {
 import type { BarTick, BarsHistory } from '../../engine/api/contract';
 import type { Bar, Fill, PositionView } from '../../engine/domain/types';
 import type { ChartSink } from './chartFeed';
-import { barTimeForFill, mergeBar, smaAt, smaSeries, trimBars } from './bars';
+import { barTimeForFill, mergeBar, redrawDelayMs, smaAt, smaSeries, trimBars } from './bars';
 
 export const CHART_COLORS = {
   background: '#0d1117',
@@ -87,6 +88,9 @@ export class PriceChartController implements ChartSink {
   /** bars changed since the last frame, in time order, or 'full' when the series must be reset */
   private changed: Bar[] | 'full' = [];
   private frame: number | null = null;
+  /** waiting out CHART_MIN_REDRAW_MS before asking for the frame */
+  private redrawDelay: ReturnType<typeof setTimeout> | null = null;
+  private lastFlushAt = -Infinity;
   private disposed = false;
 
   constructor(
@@ -217,6 +221,7 @@ export class PriceChartController implements ChartSink {
   dispose(): void {
     this.disposed = true;
     if (this.frame !== null) cancelAnimationFrame(this.frame);
+    if (this.redrawDelay !== null) clearTimeout(this.redrawDelay);
     this.chart.remove();
   }
 
@@ -226,7 +231,15 @@ export class PriceChartController implements ChartSink {
   }
 
   private scheduleFrame(): void {
-    if (this.frame !== null || this.disposed) return;
+    if (this.frame !== null || this.redrawDelay !== null || this.disposed) return;
+    const wait = redrawDelayMs(this.lastFlushAt, performance.now());
+    if (wait > 0) {
+      this.redrawDelay = setTimeout(() => {
+        this.redrawDelay = null;
+        this.scheduleFrame();
+      }, wait);
+      return;
+    }
     this.frame = requestAnimationFrame(() => {
       this.frame = null;
       this.flush();
@@ -235,6 +248,7 @@ export class PriceChartController implements ChartSink {
 
   private flush(): void {
     if (this.disposed) return;
+    this.lastFlushAt = performance.now();
     const changed = this.changed;
     this.changed = [];
     if (changed === 'full') {

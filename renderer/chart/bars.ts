@@ -74,3 +74,17 @@ export function barTimeForFill(bars: readonly Bar[], fillTime: number): number |
   }
   return (bars[lo] as Bar).t;
 }
+
+/**
+ * The chart redraws at most this often. A bar a minute is drawn at the next frame as before; a
+ * full-speed simulator (thousands of bars a second on this symbol) would otherwise have every
+ * frame reset four series of a thousand points and repaint: in the soak the page's main thread
+ * was idle 2.0 s of 8 with it, 4.6 s without, and the engine on the same two cores waits for
+ * every core the browser takes. Ten redraws a second still reads as motion on a chart this fast.
+ */
+export const CHART_MIN_REDRAW_MS = 100;
+
+/** How long to wait before asking for the next chart frame, given when the last one was drawn. */
+export function redrawDelayMs(lastFlushAt: number, now: number): number {
+  return Math.max(0, lastFlushAt + CHART_MIN_REDRAW_MS - now);
+}

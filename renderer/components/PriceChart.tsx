@@ -49,6 +49,8 @@ export function PriceChart() {
     const detach = chartFeed.attach(controller);
     return () => {
       detach();
+      // no chart on screen: no live bars for this window (the next chart asks for its own)
+      void api.request('bars:watch', { symbols: [] });
       controller.dispose();
       controllerRef.current = null;
     };
@@ -60,6 +62,10 @@ export function PriceChart() {
     let current = true;
     controller.showSymbol(symbol);
     setHistoryError(null);
+    // Live bars of this symbol only (the others would be parsed to be dropped), asked for before
+    // the history so no bar falls between the two. Again after every snapshot (epoch): a new
+    // connection starts with every symbol's. A refusal costs only speed: every bar still comes.
+    void api.request('bars:watch', { symbols: [symbol] });
     void api.request('bars:history', { symbol, limit: MAX_CHART_BARS }).then((result) => {
       if (!current) return;
       if (result.ok) {

@@ -1,13 +1,21 @@
-// Commits whose fsync runs off the engine thread (the engine's bar saves): SqliteStore.batchDeferred
-// commits without waiting for the disk, syncDeferred resolves once the WAL is fsynced (one
-// fdatasync shared by the commits that arrived meanwhile), and a fsync the disk refuses is the
-// same StoreWriteError a refused SQLite write is.
+// Commits whose fsync runs off the engine thread (the engine's group commit and bar saves):
+// SqliteStore.batchDeferred commits without waiting for the disk, syncDeferred resolves once the
+// WAL is fsynced (one fdatasync shared by the commits that arrived meanwhile), a fsync the disk
+// refuses is the same StoreWriteError a refused SQLite write is, and the engine publishes nothing
+// of a turn, nor any event emitted after it, and sends no order, before the disk has it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../../engine/api/contract';
+import { Engine } from '../../../engine/Engine';
+import { DEFAULT_SIM_SYMBOLS } from '../../../engine/sim/instruments';
+import { SimBroker } from '../../../engine/sim/SimBroker';
+import { SimMarket } from '../../../engine/sim/SimMarket';
 import { asFsWriteError } from '../../../db/errors';
+import { SqliteSimLedger } from '../../../db/simLedger';
 import { SqliteStore } from '../../../db/SqliteStore';
+import { TestClock } from '../engine/harness';
 
 const dirs: string[] = [];
 const closers: (() => Promise<void> | void)[] = [];
@@ -65,5 +73,67 @@ describe('a refused fsync', () => {
     expect(of('EROFS')).toMatchObject({ failure: 'read_only', code: 'SQLITE_READONLY' });
     expect(of('EIO')).toMatchObject({ failure: 'io', code: 'SQLITE_IOERR_FSYNC' });
     expect(of('EIO').message).toMatch(/could not save to \/data\/supervisor\.sqlite: .*I\/O error .*EIO: refused/);
+  });
+});
+
+describe('engine: settled only after the disk has it, in order', () => {
+  it('a turn publishes, and an order is sent, when its fsync returns; an event emitted meanwhile waits behind it', async () => {
+    const dir = tempDir();
+    const clock = new TestClock();
+    const real = SqliteStore.open(dir);
+    const ledger = SqliteSimLedger.open(dir);
+    // the disk "answers" only when the test says so
+    const gates: (() => void)[] = [];
+    const store = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'syncDeferred') return () => real.syncDeferred().then(() => new Promise<void>((r) => gates.push(r)));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const market = new SimMarket({ seed: 7, speed: 10, symbols: DEFAULT_SIM_SYMBOLS, clock, historyBars: 300 });
+    const sim = new SimBroker({ ledger, market, clock });
+    const started = Engine.start({ store, broker: sim, market, clock });
+    // the start's own turns wait at the gate too
+    const openGates = async (): Promise<void> => {
+      for (let i = 0; i < 50; i++) {
+        for (const g of gates.splice(0)) g();
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    const gatesWhileStarting = openGates();
+    const engine = await started;
+    await gatesWhileStarting;
+    closers.push(async () => {
+      for (const g of gates.splice(0)) g();
+      await engine.shutdown();
+      await sim.close();
+      ledger.close();
+      real.close();
+    });
+    const events: EngineEvent[] = [];
+    engine.subscribe((e) => events.push(e));
+    const submitted = engine.dispatch('orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1, type: 'market' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(gates.length).toBeGreaterThan(0);
+    market.step(1); // emits bars:tick at once, but it must not overtake the turn waiting for the disk
+    await new Promise((r) => setTimeout(r, 5));
+    expect(events.map((e) => e.name)).toEqual([]);
+    // the order's journal row is not on disk yet: the broker has not heard of it
+    expect(ledger.totalSubmissions().accepted).toBe(0);
+    const unblock = setInterval(() => {
+      for (const g of gates.splice(0)) g();
+    }, 1);
+    try {
+      expect(await submitted).toMatchObject({ ok: true });
+    } finally {
+      clearInterval(unblock);
+    }
+    expect(ledger.totalSubmissions().accepted).toBe(1);
+    const names = events.map((e) => e.name);
+    // in the order they were emitted: the account update of the order's turn (held with it), the
+    // bar that came while the disk was busy, then the order, announced once its row is durable
+    expect(names.slice(0, 2)).toEqual(['account:updated', 'bars:tick']);
+    expect(names.indexOf('orders:updated')).toBeGreaterThan(1);
   });
 });

@@ -45,7 +45,7 @@ export function makeFakeElectron() {
         show: vi.fn(),
         focus: vi.fn(),
         restore: vi.fn(),
-        webContents: { id: 11, send: vi.fn(), isDestroyed: () => false },
+        webContents: { id: 11, send: vi.fn(), isDestroyed: () => false, on: vi.fn() },
       };
       windows.push(win);
       return win;

@@ -14,6 +14,11 @@ class FakeEngine {
   dispatch = vi.fn(async (channel: unknown, payload: unknown): Promise<Result<unknown>> => {
     if (channel === 'throw:please') throw new Error('kaboom');
     if (channel === 'app:snapshot') return { ok: true, value: { echo: payload } };
+    // the real engine checks the symbols; this one refuses only NOPE
+    if (channel === 'bars:watch') {
+      const symbols = (payload as { symbols: string[] }).symbols;
+      return symbols.includes('NOPE') ? { ok: false, error: { code: 'unknown_symbol', message: 'unknown symbol NOPE' } } : { ok: true, value: { symbols } };
+    }
     return { ok: false, error: { code: 'unknown_channel', message: `unknown request channel "${String(channel)}"` } };
   });
   subscribe(listener: (e: EngineEvent) => void): () => void {
@@ -210,6 +215,49 @@ describe('headless server: wire frames', () => {
     ]);
     a.close();
     b.close();
+  });
+
+  it('sends a client that asked (bars:watch) only its symbols\' live bars; others still get every bar', async () => {
+    const s = await start();
+    const watcher = await open(s.port);
+    const everything = await open(s.port);
+    const request = async (id: number, symbols: string[]): Promise<ServerFrame> => {
+      const answer = nextFrame(watcher);
+      watcher.send(JSON.stringify({ kind: 'request', id, channel: 'bars:watch', payload: { symbols } }));
+      return answer;
+    };
+    expect(await request(1, ['AAPL'])).toMatchObject({ kind: 'result', id: 1, result: { ok: true } });
+    const bar = { t: 60_000, o: 1, h: 1, l: 1, c: 1, v: 1 };
+    const tick = (...symbols: string[]): EngineEvent => ({ name: 'bars:tick', payload: { timeframe: '1Min', ticks: symbols.map((symbol) => ({ symbol, bar })) } });
+    const got: ServerFrame[] = [];
+    const all: ServerFrame[] = [];
+    watcher.on('message', (d) => got.push(JSON.parse(String(d)) as ServerFrame));
+    everything.on('message', (d) => all.push(JSON.parse(String(d)) as ServerFrame));
+    engine.emit(tick('MSFT', 'AAPL', 'SPY'));
+    engine.emit(tick('MSFT')); // nothing of it is watched: no frame at all
+    engine.emit({ name: 'readiness:updated', payload: [] }); // other events are never filtered
+    await vi.waitFor(() => expect(all).toHaveLength(3));
+    await vi.waitFor(() => expect(got).toHaveLength(2));
+    expect(got[0]).toEqual({ kind: 'event', name: 'bars:tick', payload: { timeframe: '1Min', ticks: [{ symbol: 'AAPL', bar }] } });
+    expect(got[1]).toMatchObject({ kind: 'event', name: 'readiness:updated' });
+    expect(all[0]).toMatchObject({ payload: { ticks: [{ symbol: 'MSFT' }, { symbol: 'AAPL' }, { symbol: 'SPY' }] } });
+    // a refused watch keeps the last one; [] means no live bars
+    watcher.removeAllListeners('message');
+    expect(await request(2, ['NOPE'])).toMatchObject({ result: { ok: false, error: { code: 'unknown_symbol' } } });
+    got.length = 0;
+    watcher.on('message', (d) => got.push(JSON.parse(String(d)) as ServerFrame));
+    engine.emit(tick('AAPL'));
+    await vi.waitFor(() => expect(got).toHaveLength(1));
+    watcher.removeAllListeners('message');
+    expect(await request(3, [])).toMatchObject({ result: { ok: true } });
+    got.length = 0;
+    watcher.on('message', (d) => got.push(JSON.parse(String(d)) as ServerFrame));
+    engine.emit(tick('AAPL'));
+    engine.emit({ name: 'readiness:updated', payload: [] });
+    await vi.waitFor(() => expect(got).toHaveLength(1));
+    expect(got[0]).toMatchObject({ name: 'readiness:updated' });
+    watcher.close();
+    everything.close();
   });
 
   it('drops a client that stops reading instead of buffering without bound; others keep receiving', async () => {

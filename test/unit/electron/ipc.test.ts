@@ -5,7 +5,7 @@ vi.mock('electron', () => ({}));
 
 import type { IpcMainInvokeEvent } from 'electron';
 import type { EngineEvent, Result } from '../../../engine/api/contract';
-import { forwardEngineEvents, isTrustedSender, registerApiHandler, UNTRUSTED_SENDER_MESSAGE } from '../../../electron/ipc';
+import { forwardEngineEvents, isTrustedSender, registerApiHandler, UNTRUSTED_SENDER_MESSAGE, WindowBarWatch } from '../../../electron/ipc';
 import { API_EVENT_CHANNEL, API_REQUEST_CHANNEL } from '../../../electron/ipc-channels';
 
 const WC_ID = 7;
@@ -54,7 +54,7 @@ describe('isTrustedSender', () => {
   });
 });
 
-function setup(dispatch: (c: unknown, p: unknown) => Promise<Result<unknown>>) {
+function setup(dispatch: (c: unknown, p: unknown) => Promise<Result<unknown>>, barWatch?: WindowBarWatch) {
   const handlers = new Map<string, (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>>();
   const ipcMain = {
     handle: vi.fn((channel: string, h: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>) => {
@@ -64,7 +64,7 @@ function setup(dispatch: (c: unknown, p: unknown) => Promise<Result<unknown>>) {
   };
   const engine = { dispatch: vi.fn(dispatch) };
   const log = vi.fn();
-  const dispose = registerApiHandler(ipcMain, { engine, expectedWebContentsId: () => WC_ID, log });
+  const dispose = registerApiHandler(ipcMain, { engine, expectedWebContentsId: () => WC_ID, log, barWatch });
   const invoke = (event: IpcMainInvokeEvent, ...args: unknown[]) => {
     const h = handlers.get(API_REQUEST_CHANNEL);
     if (!h) throw new Error('no handler registered');
@@ -123,5 +123,28 @@ describe('forwardEngineEvents', () => {
     expect(contents.send).toHaveBeenCalledTimes(1);
     stop();
     expect(unsubscribe).toHaveBeenCalled();
+  });
+
+  it("sends live bars only for the symbols the window's successful bars:watch named", async () => {
+    const watch = new WindowBarWatch();
+    const { invoke } = setup(async (channel, payload) => {
+      const symbols = (payload as { symbols: string[] }).symbols;
+      return channel === 'bars:watch' && !symbols.includes('NOPE') ? { ok: true, value: { symbols } } : { ok: false, error: { code: 'unknown_symbol', message: 'no' } };
+    }, watch);
+    let listener: ((e: EngineEvent) => void) | null = null;
+    const engine = { subscribe: vi.fn((l: (e: EngineEvent) => void) => ((listener = l), () => undefined)) };
+    const contents = { send: vi.fn(), isDestroyed: () => false };
+    forwardEngineEvents(engine, () => contents, watch);
+    const bar = { t: 60_000, o: 1, h: 1, l: 1, c: 1, v: 1 };
+    const tick = (...symbols: string[]): EngineEvent => ({ name: 'bars:tick', payload: { timeframe: '1Min', ticks: symbols.map((symbol) => ({ symbol, bar })) } });
+    listener!(tick('AAPL', 'MSFT'));
+    expect(contents.send).toHaveBeenLastCalledWith(API_EVENT_CHANNEL, tick('AAPL', 'MSFT'));
+    await invoke(invokeEvent(), 'bars:watch', { symbols: ['MSFT'] });
+    await invoke(invokeEvent(), 'bars:watch', { symbols: ['NOPE'] }); // refused: the last watch stays
+    listener!(tick('AAPL', 'MSFT'));
+    expect(contents.send).toHaveBeenLastCalledWith(API_EVENT_CHANNEL, tick('MSFT'));
+    contents.send.mockClear();
+    listener!(tick('AAPL'));
+    expect(contents.send).not.toHaveBeenCalled();
   });
 });

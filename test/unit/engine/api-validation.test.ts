@@ -48,6 +48,9 @@ const cases: [string, unknown, unknown, string][] = [
   ['unknown strategy symbol', 'settings:update', { patch: { strategy: { symbols: ['NOPE'] } } }, 'unknown_symbol'],
   ['history of unknown symbol', 'bars:history', { symbol: 'NOPE', limit: 10 }, 'unknown_symbol'],
   ['history limit too large', 'bars:history', { symbol: 'AAPL', limit: 10_000_000 }, 'invalid_request'],
+  ['watch of an unknown symbol', 'bars:watch', { symbols: ['AAPL', 'NOPE'] }, 'unknown_symbol'],
+  ['watch of too many symbols', 'bars:watch', { symbols: Array.from({ length: 65 }, () => 'AAPL') }, 'invalid_request'],
+  ['watch without a list', 'bars:watch', { symbols: 'AAPL' }, 'invalid_request'],
   ['deeply nested junk', 'orders:submit', JSON.parse('{"symbol":' + '['.repeat(200) + ']'.repeat(200) + '}'), 'invalid_request'],
   ['huge string', 'orders:reject', { approvalId: 'x'.repeat(1_000_000) }, 'invalid_request'],
 ];

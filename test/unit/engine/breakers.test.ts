@@ -144,6 +144,8 @@ describe('crash detection', () => {
     h.store.close();
     clock.advance(90_000);
     h = await makeHarness({ dir, clock });
+    // an alert is shown once its record is on disk (the group commit's fsync runs off-thread)
+    await settle();
     const snap = await h.engine.dispatch('app:snapshot', {});
     const list = (snap as { value: { alerts: Alert[] } }).value.alerts;
     expect(list.some((a) => a.kind === 'unclean_shutdown' && /stopped unexpectedly/.test(a.message))).toBe(true);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppMetrics } from '../../../engine/api/contract';
 import { startRuntime, type SimRuntime } from '../../../electron/runtime';
-import { makeHarness, TestClock, type Harness } from './harness';
+import { makeHarness, settle, TestClock, type Harness } from './harness';
 
 let h: Harness | null = null;
 let rt: SimRuntime | null = null;
@@ -32,6 +32,8 @@ describe('app:metrics', () => {
   it('reports the engine queues; an engine without a host leaves the host and transport sections null', async () => {
     h = await makeHarness();
     h.market.step(3);
+    // the turns of the start are committed; their events wait for the fsync (off-thread) until then
+    await settle();
     const m = await metricsOf((c, p) => h!.engine.dispatch(c, p));
     expect(m.engine.barBuffer).toBe(3 * h.market.instruments().length);
     expect(m.engine).toMatchObject({ pendingWrites: 0, pendingPublishes: 0, approvals: 0, openOrders: 0, listeners: 1 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SMA } from 'technicalindicators';
 import type { Bar } from '../../../engine/domain/types';
-import { barTimeForFill, CHART_TRIM_TO, MAX_CHART_BARS, mergeBar, smaAt, smaSeries, trimBars } from '../../../renderer/chart/bars';
+import { barTimeForFill, CHART_MIN_REDRAW_MS, CHART_TRIM_TO, MAX_CHART_BARS, mergeBar, redrawDelayMs, smaAt, smaSeries, trimBars } from '../../../renderer/chart/bars';
 import { bar, T0 } from './fixtures';
 
 describe('mergeBar', () => {
@@ -75,5 +75,13 @@ describe('barTimeForFill', () => {
     expect(barTimeForFill(bars, T0 + 10 * 60_000)).toBe(T0 + 120_000);
     expect(barTimeForFill(bars, T0 - 1)).toBeNull();
     expect(barTimeForFill([], T0)).toBeNull();
+  });
+});
+
+describe('redrawDelayMs', () => {
+  it('draws at the next frame when the last redraw is long past (a bar a minute), else waits out the gap', () => {
+    expect(redrawDelayMs(-Infinity, 5)).toBe(0);
+    expect(redrawDelayMs(1000, 1000 + CHART_MIN_REDRAW_MS + 1)).toBe(0);
+    expect(redrawDelayMs(1000, 1030)).toBe(CHART_MIN_REDRAW_MS - 30);
   });
 });
