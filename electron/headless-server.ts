@@ -122,6 +122,11 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, message: 
   );
 }
 
+interface ClientState {
+  alive: boolean;
+  watch: BarWatch;
+}
+
 export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<HeadlessServer> {
   const { engine, log } = opts;
   const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
@@ -131,7 +136,7 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
   const maxInFlight = opts.maxInFlightPerClient ?? DEFAULT_MAX_IN_FLIGHT;
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
   /** per client: whether it answered the last ping, and the symbols whose live bars it wants */
-  const clients = new Map<WebSocket, { alive: boolean; watch: BarWatch }>();
+  const clients = new Map<WebSocket, ClientState>();
   let port = opts.port;
   let headers: Record<string, string> = {};
 
@@ -239,7 +244,7 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
   };
 
   function onConnection(ws: WebSocket): void {
-    const state: { alive: boolean; watch: BarWatch } = { alive: true, watch: null };
+    const state: ClientState = { alive: true, watch: null };
     clients.set(ws, state);
     let inFlight = 0;
     ws.on('pong', () => {

@@ -136,4 +136,40 @@ describe('engine: settled only after the disk has it, in order', () => {
     expect(names.slice(0, 2)).toEqual(['account:updated', 'bars:tick']);
     expect(names.indexOf('orders:updated')).toBeGreaterThan(1);
   });
+
+  it('a fsync the disk refuses: the order waiting for it is not sent, trading halts with the storage alert', async () => {
+    const dir = tempDir();
+    const clock = new TestClock();
+    const real = SqliteStore.open(dir);
+    const ledger = SqliteSimLedger.open(dir);
+    let refuse = false;
+    const store = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'syncDeferred') {
+          return () => (refuse ? Promise.reject(asFsWriteError(real.file, Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))) : real.syncDeferred());
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const market = new SimMarket({ seed: 7, speed: 10, symbols: DEFAULT_SIM_SYMBOLS, clock, historyBars: 300 });
+    const sim = new SimBroker({ ledger, market, clock });
+    const engine = await Engine.start({ store, broker: sim, market, clock });
+    closers.push(async () => {
+      refuse = false;
+      await engine.shutdown();
+      await sim.close();
+      ledger.close();
+      real.close();
+    });
+    const events: EngineEvent[] = [];
+    engine.subscribe((e) => events.push(e));
+    refuse = true;
+    const r = await engine.dispatch('orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1, type: 'market' });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatchObject({ code: 'halted', message: expect.stringMatching(/journal entry could not be saved.*full/) });
+    expect(ledger.totalSubmissions().accepted).toBe(0);
+    expect(engine.state.tradingState).toMatchObject({ state: 'halted', latched: true, reason: expect.stringMatching(/storage failure: the disk holding .* is full/) });
+    expect(events.some((e) => e.name === 'alerts:raised')).toBe(true);
+  });
 });
