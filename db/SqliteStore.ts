@@ -252,6 +252,11 @@ export class SqliteStore implements Store {
     this.guard(() => this.repos.bars.save(symbol, timeframe, bars));
   }
 
+  /** saveBars for bars held as columns: one transaction, the same validation */
+  saveBarColumns(symbol: string, timeframe: Timeframe, bars: BarColumns): void {
+    this.guard(() => this.repos.bars.saveColumns(symbol, timeframe, bars));
+  }
+
   /** bars with fromT <= t <= toT, oldest first */
   loadBars(symbol: string, timeframe: Timeframe, fromT: number, toT: number): Bar[] {
     return this.repos.bars.load(symbol, timeframe, fromT, toT);

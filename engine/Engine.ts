@@ -37,6 +37,7 @@ import { InvariantError } from './util/assert';
 import { Reconciler } from './reconciliation';
 import { recoverOpenOrders } from './recovery';
 import { ValidatedMarketData, type QuarantinedBar } from './data/ValidatedMarketData';
+import { BarColumnBuffer } from './data/BarColumnBuffer';
 
 export interface EngineDeps {
   store: Store;
@@ -116,7 +117,10 @@ export class Engine {
   private readonly ctx: EngineContext;
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private strategies = new Map<string, Strategy>();
-  private readonly barBuffer = new Map<string, Bar[]>();
+  /** unsaved live bars per symbol, oldest symbol first (columns: see BarColumnBuffer) */
+  private readonly barBuffer = new Map<string, BarColumnBuffer>();
+  /** emptied buffers of symbols that left barBuffer, reused when their next bar arrives */
+  private readonly spareBarBuffers = new Map<string, BarColumnBuffer>();
   /** repeated risk denials being counted, by symbol|side|rule (see RISK_DENIAL_AUDIT_WINDOW_MS) */
   private readonly denials = new Map<string, DenialWindow>();
   /** bars in barBuffer, over all symbols */
@@ -472,7 +476,11 @@ export class Engine {
     // every bar here passed validation (ValidatedMarketData); failures went to onQuarantine
     for (const { symbol, bar } of batch) {
       let buf = this.barBuffer.get(symbol);
-      if (!buf) this.barBuffer.set(symbol, (buf = []));
+      if (!buf) {
+        buf = this.spareBarBuffers.get(symbol) ?? new BarColumnBuffer();
+        this.spareBarBuffers.delete(symbol);
+        this.barBuffer.set(symbol, buf);
+      }
       buf.push(bar);
       this.symbolStats.get(symbol)?.update(bar, this.ctx.state.lastBarAt);
     }
@@ -755,6 +763,8 @@ export class Engine {
     // Bar history is not a record anything waits for: committed without waiting for the disk
     // (the fsync runs on the thread pool), so saving bars never holds the engine thread on it.
     const save = (fn: () => void): void => (store.batchDeferred ? store.batchDeferred(fn) : store.batch(fn));
+    // dropped from the buffers once the transaction has committed: a failed save keeps them all
+    const saved: [BarColumnBuffer, number][] = [];
     save(() => {
       for (const symbol of symbols) {
         const bars = this.barBuffer.get(symbol);
@@ -764,18 +774,28 @@ export class Engine {
         }
         if (bars && bars.length > budget) {
           // the oldest part now, the rest in the next turn (still the oldest of this symbol)
-          store.saveBars(symbol, market.timeframe, bars.splice(0, budget));
+          store.saveBarColumns(symbol, market.timeframe, bars.oldest(budget));
+          saved.push([bars, budget]);
           budget = 0;
           rest.push(symbol);
           continue;
         }
-        if (bars && bars.length > 0) store.saveBars(symbol, market.timeframe, bars);
-        budget -= bars?.length ?? 0;
+        const n = bars?.length ?? 0;
+        if (bars && n > 0) {
+          store.saveBarColumns(symbol, market.timeframe, bars.oldest(n));
+          saved.push([bars, n]);
+        }
+        budget -= n;
         done.push(symbol);
       }
     });
+    for (const [bars, n] of saved) bars.drop(n);
     // Map keeps insertion order: deleting and re-adding sends these symbols to the back
-    for (const symbol of done) this.barBuffer.delete(symbol);
+    for (const symbol of done) {
+      const emptied = this.barBuffer.get(symbol);
+      this.barBuffer.delete(symbol);
+      if (emptied && emptied.length === 0) this.spareBarBuffers.set(symbol, emptied);
+    }
     this.barsBuffered = 0;
     for (const b of this.barBuffer.values()) this.barsBuffered += b.length;
     store.syncDeferred?.().catch((e: unknown) => {

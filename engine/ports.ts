@@ -23,6 +23,7 @@ import type {
   TimeInForce,
   TradingStateRecord,
 } from './domain/types';
+import type { BarColumns } from './backtest/columns';
 import type { LabEvidence, PaperRecord } from './readiness/evidence';
 
 export interface Clock {
@@ -222,6 +223,8 @@ export interface Store {
 
   /** bar history, stored as binary chunks */
   saveBars(symbol: string, timeframe: Timeframe, bars: Bar[]): void;
+  /** the same for bars held as columns (the engine's unsaved live bars), without an object per bar */
+  saveBarColumns(symbol: string, timeframe: Timeframe, bars: BarColumns): void;
   loadBars(symbol: string, timeframe: Timeframe, fromT: number, toT: number): Bar[];
 
   /**

@@ -7,6 +7,7 @@ import type { Database } from 'better-sqlite3';
 import { endianness } from 'node:os';
 import { TIMEFRAME_MS } from '../../engine/domain/types';
 import type { Bar, Timeframe } from '../../engine/domain/types';
+import { barAt } from '../../engine/backtest/columns';
 import type { BarColumns } from '../../engine/backtest/columns';
 import { BarColumnCache, MIN_CACHED_BARS, sliceColumns } from '../barColumnCache';
 import { StoreInputError } from '../errors';
@@ -118,14 +119,25 @@ export function decodeColumns(blobs: readonly Buffer[], fromT = -Infinity, toT =
   return cols;
 }
 
+const isFiniteNumber = (x: number): boolean => typeof x === 'number' && Number.isFinite(x);
+
+/**
+ * Throws the store's input error for a bad bar. The check itself builds no string (it runs for
+ * every live bar); the message naming the bar and field is built only when one is bad.
+ */
+function checkBarFields(symbol: string, t: number, o: number, h: number, l: number, c: number, v: number): void {
+  if (Number.isSafeInteger(t) && isFiniteNumber(o) && isFiniteNumber(h) && isFiniteNumber(l) && isFiniteNumber(c) && isFiniteNumber(v)) return;
+  const id = `bar of ${symbol} at t=${String(t)}`;
+  time(id + ' t', t);
+  finite(id + ' open', o);
+  finite(id + ' high', h);
+  finite(id + ' low', l);
+  finite(id + ' close', c);
+  finite(id + ' volume', v);
+}
+
 function checkBar(symbol: string, b: Bar): void {
-  const id = `bar of ${symbol} at t=${String(b.t)}`;
-  time(id + ' t', b.t);
-  finite(id + ' open', b.o);
-  finite(id + ' high', b.h);
-  finite(id + ' low', b.l);
-  finite(id + ' close', b.c);
-  finite(id + ' volume', b.v);
+  checkBarFields(symbol, b.t, b.o, b.h, b.l, b.c, b.v);
 }
 
 /** Sorted by t, one bar per t; for equal t the later bar in `bars` wins. */
@@ -161,6 +173,34 @@ export function appendAfter(blob: Buffer, bars: readonly Bar[]): { n: number; fi
     out[5 * total + n + i] = b.v;
   }
   return { n: total, first_t: f[0] as number, last_t: (bars[m - 1] as Bar).t, data: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
+}
+
+/**
+ * The chunk `blob` with bars [from, to) of `cols` (strictly increasing times) after its last bar,
+ * encoded: six memory copies, no object per bar. Null when the first of them is not later than
+ * every stored bar (the caller merges instead).
+ */
+export function appendColumnsAfter(blob: Buffer, cols: BarColumns, from: number, to: number): { n: number; first_t: number; last_t: number; data: Buffer } | null {
+  const f = asFloat64(blob);
+  const n = f.length / FIELDS_PER_BAR;
+  const m = to - from;
+  if (n === 0 || m <= 0 || !((cols.t[from] as number) > (f[n - 1] as number))) return null;
+  const total = n + m;
+  const out = new Float64Array(total * FIELDS_PER_BAR);
+  const fields = [cols.t, cols.o, cols.h, cols.l, cols.c, cols.v];
+  for (let q = 0; q < FIELDS_PER_BAR; q++) {
+    out.set(f.subarray(q * n, q * n + n), q * total);
+    out.set((fields[q] as Float64Array).subarray(from, to), q * total + n);
+  }
+  return { n: total, first_t: f[0] as number, last_t: cols.t[to - 1] as number, data: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
+}
+
+/** bars [from, to) of `cols` encoded as a chunk of its own (times strictly increasing) */
+function encodeColumns(cols: BarColumns, from: number, to: number): Buffer {
+  const m = to - from;
+  const out = new Float64Array(m * FIELDS_PER_BAR);
+  [cols.t, cols.o, cols.h, cols.l, cols.c, cols.v].forEach((col, q) => out.set(col.subarray(from, to), q * m));
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** Merge two sorted, unique lists; on equal t the bar from `newer` wins. */
@@ -264,6 +304,50 @@ export function prepareBarRepo(db: Database, cacheDir: string | null = null) {
     }
   });
 
+  function save(symbol: string, tf: Timeframe, bars: readonly Bar[]): void {
+    text('symbol', symbol);
+    oneOf('timeframe', TIMEFRAMES, tf);
+    // validate everything before writing anything
+    for (const b of bars) checkBar(symbol, b);
+    const span = chunkSpanMs(tf);
+    const groups = new Map<number, Bar[]>();
+    for (const b of bars) {
+      const start = chunkStartOf(b.t, span);
+      const g = groups.get(start);
+      if (g === undefined) groups.set(start, [b]);
+      else g.push(b);
+    }
+    if (groups.size > 0) saveTx(symbol, tf, groups);
+  }
+
+  // Live bars: strictly increasing times, usually all after the stored ones. Each chunk's run is
+  // appended column by column; a run that overlaps stored bars goes through the general merge.
+  const saveColumnsTx = db.transaction((symbol: string, tf: Timeframe, cols: BarColumns) => {
+    if (cache) bumpGen.run(seriesGenKey(symbol, tf));
+    const span = chunkSpanMs(tf);
+    let from = 0;
+    while (from < cols.length) {
+      const start = chunkStartOf(cols.t[from] as number, span);
+      let to = from + 1;
+      while (to < cols.length && (cols.t[to] as number) < start + span) to++;
+      const existingBlob = getChunk.get(symbol, tf, start);
+      const appended = existingBlob === undefined ? null : appendColumnsAfter(existingBlob, cols, from, to);
+      if (appended) {
+        upsert.run({ symbol, timeframe: tf, chunk_start: start, ...appended });
+      } else if (existingBlob === undefined) {
+        upsert.run({ symbol, timeframe: tf, chunk_start: start, n: to - from, first_t: cols.t[from], last_t: cols.t[to - 1], data: encodeColumns(cols, from, to) });
+      } else {
+        const existing: Bar[] = [];
+        decodeBarsInto(existingBlob, existing);
+        const fresh: Bar[] = [];
+        for (let i = from; i < to; i++) fresh.push(barAt(cols, i));
+        const merged = mergeByTime(existing, fresh);
+        upsert.run({ symbol, timeframe: tf, chunk_start: start, n: merged.length, first_t: (merged[0] as Bar).t, last_t: (merged[merged.length - 1] as Bar).t, data: encodeBars(merged) });
+      }
+      from = to;
+    }
+  });
+
   // one read transaction: the generation and the chunks come from the same snapshot
   const loadCachedTx = db.transaction((symbol: string, tf: Timeframe, lo: number, hi: number, fromT: number, toT: number): BarColumns => {
     const c = cache as BarColumnCache;
@@ -280,20 +364,28 @@ export function prepareBarRepo(db: Database, cacheDir: string | null = null) {
 
   return {
     /** merge `bars` into the history; a bar whose t is already stored replaces it. One transaction. */
-    save(symbol: string, tf: Timeframe, bars: readonly Bar[]): void {
+    save,
+    /**
+     * The same as save() for bars held as columns (the engine's unsaved live bars): no object
+     * per bar when they come after the stored ones. Times not strictly increasing are sorted and
+     * de-duplicated through save().
+     */
+    saveColumns(symbol: string, tf: Timeframe, cols: BarColumns): void {
       text('symbol', symbol);
       oneOf('timeframe', TIMEFRAMES, tf);
-      // validate everything before writing anything
-      for (const b of bars) checkBar(symbol, b);
-      const span = chunkSpanMs(tf);
-      const groups = new Map<number, Bar[]>();
-      for (const b of bars) {
-        const start = chunkStartOf(b.t, span);
-        const g = groups.get(start);
-        if (g === undefined) groups.set(start, [b]);
-        else g.push(b);
+      let increasing = true;
+      for (let i = 0; i < cols.length; i++) {
+        checkBarFields(symbol, cols.t[i] as number, cols.o[i] as number, cols.h[i] as number, cols.l[i] as number, cols.c[i] as number, cols.v[i] as number);
+        if (i > 0 && !((cols.t[i] as number) > (cols.t[i - 1] as number))) increasing = false;
       }
-      if (groups.size > 0) saveTx(symbol, tf, groups);
+      if (cols.length === 0) return;
+      if (increasing) {
+        saveColumnsTx(symbol, tf, cols);
+        return;
+      }
+      const bars: Bar[] = [];
+      for (let i = 0; i < cols.length; i++) bars.push(barAt(cols, i));
+      save(symbol, tf, bars);
     },
     /** bars with fromT <= t <= toT, oldest first */
     load(symbol: string, tf: Timeframe, fromT: number, toT: number): Bar[] {

@@ -41,7 +41,9 @@ export interface BarAnchor {
   c: number;
 }
 
+// module constants: this runs for every live bar, and a literal here would be a new array each time
 const FIELDS = ['t', 'o', 'h', 'l', 'c', 'v'] as const;
+const PRICE_FIELDS = ['o', 'h', 'l', 'c'] as const;
 
 /** Problems of the bar on its own (no history needed). */
 export function intrinsicProblem(bar: Bar): BarProblem | null {
@@ -49,7 +51,7 @@ export function intrinsicProblem(bar: Bar): BarProblem | null {
     const x = bar[f];
     if (typeof x !== 'number' || !Number.isFinite(x)) return { code: 'not_a_number', reason: `${fieldName(f)} is ${String(x)}, not a number` };
   }
-  for (const f of ['o', 'h', 'l', 'c'] as const) {
+  for (const f of PRICE_FIELDS) {
     if (bar[f] <= 0) return { code: 'non_positive', reason: `${fieldName(f)} is ${bar[f]}; prices must be above zero` };
   }
   if (bar.v < 0) return { code: 'negative_volume', reason: `volume is ${bar.v}; it cannot be negative` };
@@ -89,7 +91,8 @@ export class BarValidator {
 
   constructor(private readonly opts: BarValidationOptions) {}
 
-  anchor(symbol: string): BarAnchor | null {
+  /** the symbol's current anchor: read it now, do not keep it (it moves with the next accepted bar) */
+  anchor(symbol: string): Readonly<BarAnchor> | null {
     return this.anchors.get(symbol) ?? null;
   }
 
@@ -101,13 +104,13 @@ export class BarValidator {
     const problem = sequenceProblem(prev, bar, this.opts);
     if (problem === null) {
       this.jumpRuns.delete(symbol);
-      this.anchors.set(symbol, { t: bar.t, c: bar.c });
+      this.moveAnchor(symbol, bar);
       return null;
     }
     if (problem.code === 'gap') {
       // the stream resumes from this bar: the next one is checked against it
       this.jumpRuns.delete(symbol);
-      this.anchors.set(symbol, { t: bar.t, c: bar.c });
+      this.moveAnchor(symbol, bar);
       return problem;
     }
     if (problem.code === 'absurd_jump') return this.jumped(symbol, bar, problem);
@@ -122,16 +125,27 @@ export class BarValidator {
     const next = continues ? [...run, bar] : [bar];
     if (next.length >= this.opts.confirmBars) {
       this.jumpRuns.delete(symbol);
-      this.anchors.set(symbol, { t: bar.t, c: bar.c });
+      this.moveAnchor(symbol, bar);
       return null;
     }
     this.jumpRuns.set(symbol, next);
     return { code: problem.code, reason: `${problem.reason}; ${this.opts.confirmBars - next.length} more bar(s) at the new level will confirm it` };
   }
 
+  /** the symbol's anchor becomes `bar` (updated in place: one object per symbol, not per bar) */
+  private moveAnchor(symbol: string, bar: Bar): void {
+    const a = this.anchors.get(symbol);
+    if (a) {
+      a.t = bar.t;
+      a.c = bar.c;
+    } else {
+      this.anchors.set(symbol, { t: bar.t, c: bar.c });
+    }
+  }
+
   /** Seed the anchor from history that was already validated (at start-up). */
   seed(symbol: string, bar: Bar): void {
-    this.anchors.set(symbol, { t: bar.t, c: bar.c });
+    this.moveAnchor(symbol, bar);
   }
 }
 

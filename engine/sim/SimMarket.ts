@@ -5,6 +5,7 @@
 import type { Bar, Instrument, Timeframe } from '../domain/types';
 import { TIMEFRAME_MS } from '../domain/types';
 import type { Clock, MarketData } from '../ports';
+import { BarColumnBuffer } from '../data/BarColumnBuffer';
 import { hashString, normalAt, uniformAt } from '../util/rng';
 import type { SimMarketCursor } from './ledger';
 import type { SimSymbolSpec } from './instruments';
@@ -53,9 +54,8 @@ interface SymbolState {
   stream: number;
   index: number;
   last: Bar;
-  /** ring of recent bars, oldest first once full */
-  ring: Bar[];
-  ringStart: number;
+  /** recent bars, at most memoryBars, oldest first (columns, so they are not long-lived objects) */
+  recent: BarColumnBuffer;
 }
 
 function roundTo(x: number, inc: number): number {
@@ -96,13 +96,13 @@ export class SimMarket implements MarketData {
       const cursor = cursors.get(sym);
       const restored = opts.restoredHistory?.get(sym) ?? [];
       if (cursor) {
-        const st: SymbolState = { spec, stream, index: cursor.index, last: cursor.lastBar, ring: [], ringStart: 0 };
+        const st: SymbolState = { spec, stream, index: cursor.index, last: cursor.lastBar, recent: new BarColumnBuffer(2 * this.memoryBars) };
         for (const b of restored) this.remember(st, b);
         if (restored.length === 0 || restored[restored.length - 1]!.t !== cursor.lastBar.t) this.remember(st, cursor.lastBar);
         this.states.set(sym, st);
       } else {
         const seedBar: Bar = { t: firstT - this.barMs, o: spec.startPrice, h: spec.startPrice, l: spec.startPrice, c: spec.startPrice, v: 0 };
-        const st: SymbolState = { spec, stream, index: -1, last: seedBar, ring: [], ringStart: 0 };
+        const st: SymbolState = { spec, stream, index: -1, last: seedBar, recent: new BarColumnBuffer(2 * this.memoryBars) };
         this.states.set(sym, st);
         for (let i = 0; i < historyBars; i++) this.remember(st, this.nextBar(st));
       }
@@ -116,8 +116,10 @@ export class SimMarket implements MarketData {
   history(symbol: string, limit: number): Bar[] {
     const st = this.states.get(symbol);
     if (!st) return [];
-    const ordered = st.ring.length < this.memoryBars ? st.ring : [...st.ring.slice(st.ringStart), ...st.ring.slice(0, st.ringStart)];
-    return ordered.slice(Math.max(0, ordered.length - limit));
+    const n = st.recent.length;
+    const out: Bar[] = [];
+    for (let i = Math.max(0, n - Math.max(0, Math.floor(limit))); i < n; i++) out.push(st.recent.at(i) as Bar);
+    return out;
   }
 
   lastPrice(symbol: string): number | null {
@@ -238,12 +240,8 @@ export class SimMarket implements MarketData {
   }
 
   private remember(st: SymbolState, bar: Bar): void {
-    if (st.ring.length < this.memoryBars) {
-      st.ring.push(bar);
-    } else {
-      st.ring[st.ringStart] = bar;
-      st.ringStart = (st.ringStart + 1) % this.memoryBars;
-    }
+    st.recent.push(bar);
+    if (st.recent.length > this.memoryBars) st.recent.drop(st.recent.length - this.memoryBars);
   }
 
   private regime(st: SymbolState, index: number): Regime {

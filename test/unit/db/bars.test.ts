@@ -144,6 +144,33 @@ describe('bar chunks', () => {
     expect(back).toHaveLength(5001);
   });
 
+  it("bars saved as columns (the engine's live buffer) store exactly the chunk rows saveBars would", () => {
+    const m = TIMEFRAME_MS['1Min'];
+    const all = Array.from({ length: 5000 }, (_, i) => bar(i * m, 100 + Math.cos(i)));
+    // runs of 500 cross the 2048-bar chunk boundaries: new chunks, appends and a split run
+    for (let i = 0; i < all.length; i += 500) store.saveBarColumns('COLS', '1Min', columnsFromBars(all.slice(i, i + 500)));
+    store.saveBars('ONCE', '1Min', all);
+    expect(store.loadBars('COLS', '1Min', 0, Infinity)).toEqual(all);
+    const raw = openDatabase(join(dir, STORE_FILE_NAME), { migrations: storeMigrations, readonly: true });
+    try {
+      const rows = (s: string) => raw.prepare('SELECT chunk_start, n, first_t, last_t, hex(data) AS d FROM bar_chunks WHERE symbol = ? ORDER BY chunk_start').all(s);
+      expect(rows('COLS')).toEqual(rows('ONCE'));
+      expect(rows('COLS')).toHaveLength(3);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('refuses a column save with a bad value, naming the bar, and writes none of it', () => {
+    const good = columnsFromBars([bar(60_000), bar(120_000)]);
+    store.saveBarColumns('X', '1Min', good);
+    const bad = columnsFromBars([bar(180_000), { ...bar(240_000), v: Infinity }]);
+    expect(() => store.saveBarColumns('X', '1Min', bad)).toThrow(/bar of X at t=240000 volume must be a finite number/);
+    const fractional = columnsFromBars([{ ...bar(180_000), t: 180_000.5 }]);
+    expect(() => store.saveBarColumns('X', '1Min', fractional)).toThrow(/bar of X at t=180000.5 t must be an integer time/);
+    expect(store.loadBars('X', '1Min', 0, Infinity)).toEqual([bar(60_000), bar(120_000)]);
+  });
+
   it('keeps symbols and timeframes apart', () => {
     store.saveBars('X', '1Min', [bar(60_000, 1)]);
     store.saveBars('Y', '1Min', [bar(60_000, 2)]);
@@ -172,14 +199,16 @@ describe('bar chunks', () => {
     const span = chunkSpanMs('1Min') / m;
     // indexes crowd near the start and the chunk boundaries, so saves overlap and straddle chunks
     const index = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: span - 20, max: span + 20 }), fc.integer({ min: 0, max: 3 * span }));
-    const save = fc.array(fc.record({ i: index, c: fc.integer({ min: 1, max: 1000 }) }), { maxLength: 200 });
+    const save = fc.record({ asColumns: fc.boolean(), bars: fc.array(fc.record({ i: index, c: fc.integer({ min: 1, max: 1000 }) }), { maxLength: 200 }) });
     fc.assert(
       fc.property(fc.array(save, { minLength: 1, maxLength: 4 }), fc.integer({ min: -5, max: 3 * span }), fc.integer({ min: 0, max: 3 * span }), (saves, a, len) => {
         const sym = `P${run++}`;
         const model = new Map<number, Bar>();
         for (const batch of saves) {
-          const bars = batch.map(({ i, c }) => bar(i * m, c));
-          store.saveBars(sym, '1Min', bars);
+          const bars = batch.bars.map(({ i, c }) => bar(i * m, c));
+          // columns take the same path for any order: appended, merged, or sorted through saveBars
+          if (batch.asColumns) store.saveBarColumns(sym, '1Min', columnsFromBars(bars));
+          else store.saveBars(sym, '1Min', bars);
           for (const b of bars) model.set(b.t, b);
         }
         const all = [...model.values()].sort((x, y) => x.t - y.t);
