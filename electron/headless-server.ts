@@ -20,6 +20,7 @@ import {
   type TransportMetrics,
 } from '../engine/api/contract';
 import { eventForWatch, watchKey, watchSetBy, type BarWatch } from './bar-watch';
+import { LiveBarPacer } from './live-bar-pacing';
 import { contentSecurityPolicy, securityHeaders } from './csp';
 import { errorMessage, type HostedEngine, type HostLog } from './hosted-engine';
 import { contentTypeFor, resolveStaticPath } from './static-files';
@@ -40,6 +41,8 @@ export interface HeadlessServerOptions {
   barSkipBytes?: number;
   maxInFlightPerClient?: number;
   heartbeatMs?: number;
+  /** live bars leave at most this far apart (default LIVE_BAR_FRAME_MS; 0 sends each turn's bars at once) */
+  liveBarFrameMs?: number;
 }
 
 export interface HeadlessServer {
@@ -125,6 +128,8 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, message: 
 interface ClientState {
   alive: boolean;
   watch: BarWatch;
+  /** its live bars, paced (live-bar-pacing.ts) */
+  bars: LiveBarPacer;
 }
 
 export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<HeadlessServer> {
@@ -244,13 +249,27 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
   };
 
   function onConnection(ws: WebSocket): void {
-    const state: ClientState = { alive: true, watch: null };
+    const bars = new LiveBarPacer((event) => {
+      // Live bars are the bulk of the stream and the one part that may be left out: a client
+      // this far behind (a busy page at full simulator speed) skips them until it catches up
+      // rather than being cut off (its chart reloads history on the next symbol or reconnect).
+      // Everything else is always sent, and a client that stops reading is still dropped.
+      if (ws.bufferedAmount > barSkip) {
+        barFramesSkipped++;
+        return;
+      }
+      sendFrame(ws, { kind: 'event', name: event.name, payload: event.payload });
+    }, { frameMs: opts.liveBarFrameMs });
+    const state: ClientState = { alive: true, watch: null, bars };
     clients.set(ws, state);
     let inFlight = 0;
     ws.on('pong', () => {
       state.alive = true;
     });
-    ws.on('close', () => clients.delete(ws));
+    ws.on('close', () => {
+      bars.stop();
+      clients.delete(ws);
+    });
     ws.on('error', (e) => {
       log('warn', 'WebSocket client error', e);
       clients.delete(ws);
@@ -294,30 +313,28 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
     }
   }
 
-  const unsubscribe = engine.subscribe((event: EngineEvent) => {
+  function fanOut(event: EngineEvent): void {
     if (clients.size === 0) return;
-    // serialized once per distinct view (all bars, or one set of watched symbols), and only
-    // when some client takes it (skipped bar frames cost nothing)
-    const frames = new Map<string, string | null>();
-    for (const [ws, state] of [...clients]) {
-      // Live bars are the bulk of the stream and the one part that may be left out: a client
-      // this far behind (a busy page at full simulator speed) skips them until it catches up
-      // rather than being cut off (its chart reloads history on the next symbol or reconnect).
-      // Everything else is always sent, and a client that stops reading is still dropped.
-      if (event.name === 'bars:tick' && ws.bufferedAmount > barSkip) {
-        barFramesSkipped++;
-        continue;
+    if (event.name === 'bars:tick') {
+      // cut once per distinct watch; each client's pacer sends (and serializes) its own frames
+      const views = new Map<string, EngineEvent | null>();
+      for (const state of clients.values()) {
+        const key = watchKey(state.watch);
+        let view = views.get(key);
+        if (view === undefined) views.set(key, (view = eventForWatch(event, state.watch)));
+        if (view !== null && view.name === 'bars:tick') state.bars.offer(view);
       }
-      const key = event.name === 'bars:tick' ? watchKey(state.watch) : '*';
-      let data = frames.get(key);
-      if (data === undefined) {
-        const view = eventForWatch(event, state.watch);
-        data = view === null ? null : JSON.stringify({ kind: 'event', name: view.name, payload: view.payload } satisfies ServerFrame);
-        frames.set(key, data);
-      }
-      if (data !== null) sendRaw(ws, data);
+      return;
     }
-  });
+    // everything else: serialized once, sent to every client at once (a fill after its bars)
+    const data = JSON.stringify({ kind: 'event', name: event.name, payload: event.payload } satisfies ServerFrame);
+    for (const [ws, state] of [...clients]) {
+      if (event.name === 'fills:new') state.bars.flush();
+      sendRaw(ws, data);
+    }
+  }
+
+  const unsubscribe = engine.subscribe(fanOut);
 
   // a client that vanished without a close frame (sleep, cable) is found by a missed pong
   const heartbeat = setInterval(() => {

@@ -2,8 +2,9 @@
 // Only our window's top frame, showing our own renderer, may call the engine; anything else
 // (another window, an iframe, a page that somehow navigated elsewhere) gets `unauthorized`.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import { err, type EngineEvent, type Result } from '../engine/api/contract';
+import { err, type Result } from '../engine/api/contract';
 import { eventForWatch, watchSetBy, type BarWatch } from './bar-watch';
+import { subscribePaced } from './live-bar-pacing';
 import { errorMessage, type HostedEngine, type HostLog } from './hosted-engine';
 import { API_EVENT_CHANNEL, API_REQUEST_CHANNEL } from './ipc-channels';
 import { isRendererUrl } from './window-security';
@@ -69,18 +70,25 @@ export function registerApiHandler(
 }
 
 /**
- * Sends every engine event to the window while it is alive (live bars only for the symbols it
- * watches, once it has said which); returns the unsubscribe.
+ * Sends every engine event to the window while it is alive (live bars paced, see
+ * live-bar-pacing.ts, and only for the symbols it watches once it has said which); returns the
+ * unsubscribe.
  */
 export function forwardEngineEvents(
   engine: Pick<HostedEngine, 'subscribe'>,
   target: () => Pick<WebContents, 'send' | 'isDestroyed'> | null,
   barWatch: WindowBarWatch = new WindowBarWatch(),
+  /** live bars at most this far apart (default LIVE_BAR_FRAME_MS; 0: each turn's bars at once) */
+  liveBarFrameMs?: number,
 ): () => void {
-  return engine.subscribe((event: EngineEvent) => {
+  const live = (): Pick<WebContents, 'send'> | null => {
     const contents = target();
-    if (contents === null || contents.isDestroyed()) return;
-    const view = eventForWatch(event, barWatch.current);
-    if (view !== null) contents.send(API_EVENT_CHANNEL, view);
-  });
+    return contents === null || contents.isDestroyed() ? null : contents;
+  };
+  return subscribePaced(
+    (l) => engine.subscribe(l),
+    (event) => (live() === null ? null : eventForWatch(event, barWatch.current)),
+    (event) => live()?.send(API_EVENT_CHANNEL, event),
+    { frameMs: liveBarFrameMs },
+  );
 }

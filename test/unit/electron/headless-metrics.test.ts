@@ -57,7 +57,7 @@ describe('app:metrics through the headless host', () => {
       subscribe: (l: (e: EngineEvent) => void) => (listeners.add(l), () => listeners.delete(l)),
     };
     const emit = (e: EngineEvent) => listeners.forEach((l) => l(e));
-    server = await startHeadlessServer({ engine, host: '127.0.0.1', port: 0, token: TOKEN, rendererDir: dir, log: vi.fn(), maxBufferedBytes: 512 * 1024, barSkipBytes: 64 * 1024 });
+    server = await startHeadlessServer({ engine, host: '127.0.0.1', port: 0, token: TOKEN, rendererDir: dir, log: vi.fn(), maxBufferedBytes: 512 * 1024, barSkipBytes: 64 * 1024, liveBarFrameMs: 0 });
     const open = async () => {
       const ws = new WebSocket(`ws://127.0.0.1:${server!.port}/ws?token=${TOKEN}`);
       await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));

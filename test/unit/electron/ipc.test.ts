@@ -134,7 +134,7 @@ describe('forwardEngineEvents', () => {
     let listener: ((e: EngineEvent) => void) | null = null;
     const engine = { subscribe: vi.fn((l: (e: EngineEvent) => void) => ((listener = l), () => undefined)) };
     const contents = { send: vi.fn(), isDestroyed: () => false };
-    forwardEngineEvents(engine, () => contents, watch);
+    forwardEngineEvents(engine, () => contents, watch, 0);
     const bar = { t: 60_000, o: 1, h: 1, l: 1, c: 1, v: 1 };
     const tick = (...symbols: string[]): EngineEvent => ({ name: 'bars:tick', payload: { timeframe: '1Min', ticks: symbols.map((symbol) => ({ symbol, bar })) } });
     listener!(tick('AAPL', 'MSFT'));
