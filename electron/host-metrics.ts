@@ -1,7 +1,7 @@
 // The host's part of `app:metrics`: bars delivered to the engine, the process's memory and the
 // event-loop delay of the thread the engine runs on. Cheap to keep and to read, so a soak test
-// can poll it every second: two native delay monitors (one since start, one per window that is
-// rolled into a short ring) and a counter on the market's bar listener.
+// can poll it every second: three native delay monitors (since start, since the last mark, and
+// one per window that is rolled into a short ring) and a counter on the market's bar listener.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { AppMetrics, HostMetrics } from '../engine/api/contract';
 import type { MarketData } from '../engine/ports';
@@ -17,8 +17,11 @@ const ms = (ns: number): number => ns / 1e6;
 
 export interface HostMetricsSource {
   read(): HostMetrics;
-  /** add the host's section to an engine `app:metrics` result */
-  complete(engine: AppMetrics): AppMetrics;
+  /**
+   * Add the host's section to an engine `app:metrics` result; `request.markDelay` then starts a
+   * new 'since mark' delay period (after reading the one it closes).
+   */
+  complete(engine: AppMetrics, request?: { markDelay?: boolean }): AppMetrics;
   stop(): void;
 }
 
@@ -30,8 +33,13 @@ export function startHostMetrics(market: MarketData, now: () => number = Date.no
   });
   const overall: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   const window: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  // since the last markDelay: a soak marks the end of its warm-up, so that its figure covers the
+  // run it judges and not the host's start and the browser's launch
+  const sinceMark: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  let markedAt: number | null = null;
   overall.enable();
   window.enable();
+  sinceMark.enable();
   const windows: HostMetrics['eventLoopDelay']['windows'] = [];
   const roll = setInterval(() => {
     // an empty window (no sample yet) reports NaN percentiles in some Node versions: skip it
@@ -44,30 +52,37 @@ export function startHostMetrics(market: MarketData, now: () => number = Date.no
   const read = (): HostMetrics => {
     const m = process.memoryUsage();
     const cpu = process.cpuUsage();
-    const has = overall.count > 0;
+    const summary = (h: IntervalHistogram) => {
+      const has = h.count > 0;
+      return { p50Ms: has ? ms(h.percentile(50)) : 0, p99Ms: has ? ms(h.percentile(99)) : 0, maxMs: has ? ms(h.max) : 0, samples: h.count };
+    };
     return {
       barsProcessed,
       memory: { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers },
       cpuMs: (cpu.user + cpu.system) / 1000,
       eventLoopDelay: {
         windowMs: METRICS_WINDOW_MS,
-        overall: {
-          p50Ms: has ? ms(overall.percentile(50)) : 0,
-          p99Ms: has ? ms(overall.percentile(99)) : 0,
-          maxMs: has ? ms(overall.max) : 0,
-          samples: overall.count,
-        },
+        overall: summary(overall),
+        sinceMark: { ...summary(sinceMark), markedAt },
         windows: [...windows],
       },
     };
   };
   return {
     read,
-    complete: (engine) => ({ ...engine, host: read() }),
+    complete: (engine, request) => {
+      const host = read();
+      if (request?.markDelay) {
+        sinceMark.reset();
+        markedAt = now();
+      }
+      return { ...engine, host };
+    },
     stop() {
       clearInterval(roll);
       overall.disable();
       window.disable();
+      sinceMark.disable();
       unsubscribe();
     },
   };

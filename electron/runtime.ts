@@ -160,7 +160,8 @@ async function startServices(args: { engine: Engine; store: SqliteStore; market:
   const metrics = startHostMetrics(market, () => clock.now());
   const dispatchEngine = async (channel: unknown, payload: unknown): Promise<Result<unknown>> => {
     const r = await engine.dispatch(channel, payload);
-    return channel === 'app:metrics' && r.ok ? { ok: true, value: metrics.complete(r.value as AppMetrics) } : r;
+    // the engine has validated the payload (strict schema): markDelay is true or absent
+    return channel === 'app:metrics' && r.ok ? { ok: true, value: metrics.complete(r.value as AppMetrics, payload as { markDelay?: boolean }) } : r;
   };
   return {
     lab,

@@ -212,6 +212,12 @@ export interface HostMetrics {
   eventLoopDelay: {
     windowMs: number;
     overall: { p50Ms: number; p99Ms: number; maxMs: number; samples: number };
+    /**
+     * Since the last app:metrics request with markDelay (since the host started when none yet):
+     * `markedAt` is when that was, null for the host's start. A request that marks gets the
+     * figures of the period it closes.
+     */
+    sinceMark: { p50Ms: number; p99Ms: number; maxMs: number; samples: number; markedAt: number | null };
     windows: { endedAt: number; p99Ms: number; maxMs: number; samples: number }[];
   };
 }
@@ -302,7 +308,8 @@ export const engineRequestSchemas = {
   'equity:curve': z.strictObject({ limit: z.number().int().min(1).max(100_000).default(2000) }),
   'readiness:get': z.strictObject({}),
   /** queue lengths, memory and event-loop delay (read-only, cheap: soak tests poll it every second) */
-  'app:metrics': z.strictObject({}),
+  // markDelay: start a new 'since mark' event-loop delay period (a soak marks the end of its warm-up)
+  'app:metrics': z.strictObject({ markDelay: z.literal(true).optional() }),
 } as const;
 
 /**

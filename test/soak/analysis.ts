@@ -118,8 +118,13 @@ export interface SoakInputs {
   /** host anonymous RSS (Linux), null when unknown: when known, the target is judged on it */
   anon: MemoryGrowth | null;
   heap: MemoryGrowth | null;
-  /** host event-loop delay since the host started */
-  eventLoop: { p50Ms: number; p99Ms: number; maxMs: number; samples: number };
+  /**
+   * host event-loop delay over the soak after warm-up (the host's 'since mark' period), the
+   * judged figure; null when the warm-up never ended
+   */
+  eventLoop: { p50Ms: number; p99Ms: number; maxMs: number; samples: number } | null;
+  /** the same since the host started: its start-up and the browser's launch included */
+  eventLoopWholeRun: { p50Ms: number; p99Ms: number; maxMs: number; samples: number };
   /** per-second windows seen after warm-up */
   windows: readonly DelayWindow[];
   queues: readonly QueueVerdict[];
@@ -180,13 +185,20 @@ export function soakFigures(x: SoakInputs): Figure[] {
   });
   const over = x.windows.filter((w) => w.p99Ms >= TARGETS.eventLoopP99Ms).length;
   const worst = x.windows.reduce((a, w) => Math.max(a, w.p99Ms), 0);
+  const el = x.eventLoop;
+  const whole = x.eventLoopWholeRun;
   figures.push({
     name: 'soak: event-loop delay p99',
-    value: x.eventLoop.p99Ms,
+    value: el ? el.p99Ms : NaN,
     unit: 'ms',
     target: `< ${TARGETS.eventLoopP99Ms} ms`,
-    met: x.eventLoop.samples > 0 && x.eventLoop.p99Ms < TARGETS.eventLoopP99Ms,
-    note: `host engine thread, monitorEventLoopDelay over the whole run (${x.eventLoop.samples} samples): median ${f1(x.eventLoop.p50Ms)} ms, max ${f1(x.eventLoop.maxMs)} ms; per-second windows after warm-up: worst p99 ${f1(worst)} ms, ${over} of ${x.windows.length} at or over ${TARGETS.eventLoopP99Ms} ms`,
+    met: el !== null && el.samples > 0 && el.p99Ms < TARGETS.eventLoopP99Ms,
+    note:
+      (el
+        ? `host engine thread, monitorEventLoopDelay (2 ms resolution) over the soak after warm-up, the period memory growth is judged on (${el.samples} samples): median ${f1(el.p50Ms)} ms, max ${f1(el.maxMs)} ms`
+        : 'the warm-up never ended: no soak-period figure') +
+      `; per-second windows after warm-up: worst p99 ${f1(worst)} ms, ${over} of ${x.windows.length} at or over ${TARGETS.eventLoopP99Ms} ms; ` +
+      `since the host started (its start-up and the browser's launch included, ${whole.samples} samples): p99 ${f1(whole.p99Ms)} ms, max ${f1(whole.maxMs)} ms`,
   });
   const unbounded = x.queues.filter((q) => !q.bounded);
   figures.push({

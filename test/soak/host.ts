@@ -46,7 +46,21 @@ export async function startSoakHost(opts: { symbols: number; dataRoot: string | 
   ];
   // SOAK_HOST_NODE_ARGS: extra Node flags for the host, for diagnosis (e.g. --trace-gc, --cpu-prof)
   const nodeArgs = (process.env.SOAK_HOST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own session (detached), as when a user starts the host from a terminal and the browser is
+  // another program: Linux's scheduler (autogroup) then shares the CPU between the two sessions,
+  // as on a user's machine, instead of between every thread of the soak, the host and Chromium
+  // as if they were one program. Not in our process group, so it is killed here if we go first.
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = (): void => {
+    if (exit === null) child.kill('SIGKILL');
+  };
+  const killOnSignal = (signal: NodeJS.Signals): void => {
+    killOnExit();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', killOnExit);
+  process.once('SIGINT', killOnSignal);
+  process.once('SIGTERM', killOnSignal);
   let log = '';
   const keep = (d: string): void => {
     log += d;
@@ -63,6 +77,9 @@ export async function startSoakHost(opts: { symbols: number; dataRoot: string | 
     }),
   );
   const dispose = async (): Promise<void> => {
+    process.off('exit', killOnExit);
+    process.off('SIGINT', killOnSignal);
+    process.off('SIGTERM', killOnSignal);
     if (exit === null) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);

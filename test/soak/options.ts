@@ -28,7 +28,7 @@ export const SOAK_USAGE = `usage: npm run test:soak -- [--bars N] [--symbols N] 
   --max-minutes 30  fail if the bars are not reached by then
   --data-root DIR   where the temporary data directory goes (default the OS temp dir; /dev/shm
                     takes the disk's fsync latency out of the event-loop figures)
-  --probe-every 5   seconds between two input-latency probes in the page
+  --probe-every 2   seconds between two input-latency probes in the page (two clicks each)
   --no-write        do not merge the figures into bench-results.json
   short run: npm run test:soak -- --bars 100000 --symbols 10
   diagnosis: SOAK_HOST_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" (or --trace-gc) passes Node flags to
@@ -84,7 +84,7 @@ export function parseSoakArgs(argv: readonly string[]): Parsed<SoakOptions> {
   if (!warmup.ok) return warmup;
   const maxMinutes = decimal('max-minutes', get('max-minutes') ?? '30', 0, 24 * 60, false);
   if (!maxMinutes.ok) return maxMinutes;
-  const probe = decimal('probe-every', get('probe-every') ?? '5', 1, 600);
+  const probe = decimal('probe-every', get('probe-every') ?? '2', 1, 600);
   if (!probe.ok) return probe;
   return {
     ok: true,

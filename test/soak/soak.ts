@@ -15,7 +15,7 @@ import { startSoakHost, type SoakHost } from './host';
 import { parseSoakArgs, SOAK_USAGE, type SoakOptions } from './options';
 import { writeSoakFigures } from './results';
 import { openSoakUi, type SoakUi } from './ui';
-import { withApi } from './wsApi';
+import { openApi, withApi, type ApiSession } from './wsApi';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const SAMPLE_MS = 1000;
@@ -36,8 +36,8 @@ const QUEUE_SLACK: Record<string, number> = {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function metrics(host: SoakHost): Promise<AppMetrics> {
-  const r = await withApi(host.url, (api) => api.request('app:metrics', {}));
+async function metrics(api: ApiSession): Promise<AppMetrics> {
+  const r = await api.request('app:metrics', {});
   if (!r.ok) throw new Error(`app:metrics failed: ${r.error.message}`);
   if (!r.value.host) throw new Error('app:metrics came back without the host section: is dist/ built from this tree (npm run build)?');
   return r.value;
@@ -70,10 +70,22 @@ interface Run {
   barsBefore: number;
   /** CPU time the host got during the soak, ms */
   hostCpuMs: number;
+  /** ms into the soak when the warm-up ended and the host's 'since mark' delay period began */
+  delayMarkedAt: number | null;
 }
 
 async function soak(opts: SoakOptions, host: SoakHost, ui: SoakUi): Promise<Run> {
-  const run: Run = { samples: [], queues: {}, windows: [], chartBarsMax: 0, latencies: [], browserHeap: null, uiProblems: new Set(), last: null, elapsedMs: 0, barsBefore: 0, hostCpuMs: 0 };
+  const run: Run = { samples: [], queues: {}, windows: [], chartBarsMax: 0, latencies: [], browserHeap: null, uiProblems: new Set(), last: null, elapsedMs: 0, barsBefore: 0, hostCpuMs: 0, delayMarkedAt: null };
+  // one connection for the whole soak, without live bars (see wsApi.ts)
+  const poller = await openApi(host.url, { withoutLiveBars: true });
+  try {
+    return await pollUntilDone(opts, host, ui, poller, run);
+  } finally {
+    poller.close();
+  }
+}
+
+async function pollUntilDone(opts: SoakOptions, host: SoakHost, ui: SoakUi, poller: ApiSession, run: Run): Promise<Run> {
   const warmupBars = Math.floor(opts.bars * opts.warmup);
   const t0 = Date.now();
   const deadline = t0 + opts.maxMinutes * 60_000;
@@ -81,19 +93,25 @@ async function soak(opts: SoakOptions, host: SoakHost, ui: SoakUi): Promise<Run>
   let lastProbe = t0;
   let lastProgress = t0;
   // counted from here: the UI is connected, so every bar below is processed with it watching
-  const first = await metrics(host);
+  const first = await metrics(poller);
   run.barsBefore = first.host!.barsProcessed;
   const cpuAtStart = first.host!.cpuMs;
   for (;;) {
     const tick = Date.now();
     if (host.exitCode() !== null) throw new Error(`the headless host exited (${String(host.exitCode())}) during the soak; its output:\n${host.output().slice(-4000)}`);
-    const m = await metrics(host);
+    const m = await metrics(poller);
     const h = m.host!;
     run.last = m;
     run.hostCpuMs = h.cpuMs - cpuAtStart;
     const bars = h.barsProcessed - run.barsBefore;
     const t = Date.now() - t0;
     run.samples.push({ t, bars, rss: h.memory.rssBytes, heapUsed: h.memory.heapUsedBytes, rssAnon: host.rssSplit()?.anon ?? NaN });
+    if (bars >= warmupBars && run.delayMarkedAt === null) {
+      // the judged event-loop period starts here, where memory growth is measured from
+      const r = await poller.request('app:metrics', { markDelay: true });
+      if (!r.ok) throw new Error(`app:metrics with markDelay failed: ${r.error.message}`);
+      run.delayMarkedAt = Date.now() - t0;
+    }
     if (bars >= warmupBars) {
       const q: Record<string, number> = { ...m.engine, wsBufferedBytes: m.transport?.maxBufferedBytes ?? 0 };
       for (const [k, v] of Object.entries(q)) (run.queues[k] ??= []).push(v);
@@ -187,7 +205,8 @@ async function main(): Promise<number> {
     memory: memoryGrowth(run.samples, warmupBars, 'rss'),
     anon: memoryGrowth(run.samples, warmupBars, 'rssAnon'),
     heap: memoryGrowth(run.samples, warmupBars, 'heapUsed'),
-    eventLoop: last.eventLoopDelay.overall,
+    eventLoop: run.delayMarkedAt === null ? null : last.eventLoopDelay.sinceMark,
+    eventLoopWholeRun: last.eventLoopDelay.overall,
     windows: run.windows,
     queues,
     uiProblems: [...run.uiProblems],

@@ -1,7 +1,7 @@
-// A short-lived API connection to the headless host: connect, send requests, close. The soak
-// polls through a fresh connection each time instead of holding one open, because a connected
-// client receives every pushed event (hundreds of bars per turn at full speed), which would
-// double the host's send work and load this process with frames it throws away.
+// API connections to the headless host from the soak. Its poller holds one connection that asks
+// for no live bars (bars:watch []): a client that never asks gets every bar, hundreds of
+// thousands a second at full speed, which would double the host's send work and load this
+// process with frames it throws away.
 import WebSocket from 'ws';
 import type { Channel, RequestInput, Result, ResultTypes } from '../../engine/api/contract';
 
@@ -17,7 +17,16 @@ export function wsUrlOf(pageUrl: string): string {
   return `ws://${u.host}/ws?token=${encodeURIComponent(token)}`;
 }
 
-export async function withApi<T>(pageUrl: string, fn: (api: ApiSession) => Promise<T>, timeoutMs = 15_000): Promise<T> {
+export interface ApiConnection extends ApiSession {
+  close(): void;
+}
+
+/**
+ * An API connection held open. `withoutLiveBars`: it first asks for no live bars (bars:watch
+ * with no symbols), so the host neither serializes nor sends it the bulk of the stream.
+ */
+export async function openApi(pageUrl: string, opts: { withoutLiveBars?: boolean; timeoutMs?: number } = {}): Promise<ApiConnection> {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
   const ws = new WebSocket(wsUrlOf(pageUrl));
   const pending = new Map<number, (r: Result<unknown>) => void>();
   let nextId = 1;
@@ -33,7 +42,7 @@ export async function withApi<T>(pageUrl: string, fn: (api: ApiSession) => Promi
     ws.once('open', () => (clearTimeout(timer), resolve()));
     ws.once('error', (e) => (clearTimeout(timer), reject(e)));
   });
-  const api: ApiSession = {
+  const api: ApiConnection = {
     request: (channel, input) =>
       new Promise((resolve, reject) => {
         const id = nextId++;
@@ -48,10 +57,24 @@ export async function withApi<T>(pageUrl: string, fn: (api: ApiSession) => Promi
         });
         ws.send(JSON.stringify({ kind: 'request', id, channel, payload: input }));
       }),
+    close: () => ws.terminate(),
   };
+  if (opts.withoutLiveBars) {
+    const r = await api.request('bars:watch', { symbols: [] });
+    if (!r.ok) {
+      api.close();
+      throw new Error(`the host refused bars:watch []: ${r.error.message}`);
+    }
+  }
+  return api;
+}
+
+/** A short-lived connection for a few requests (set-up): opened, used, closed. */
+export async function withApi<T>(pageUrl: string, fn: (api: ApiSession) => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const api = await openApi(pageUrl, { timeoutMs });
   try {
     return await fn(api);
   } finally {
-    ws.terminate();
+    api.close();
   }
 }

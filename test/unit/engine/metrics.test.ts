@@ -109,4 +109,28 @@ describe('app:metrics', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect((await metricsOf((c, p) => rt!.dispatch(c, p))).host!.barsProcessed).toBeGreaterThan(host.barsProcessed);
   });
+
+  it('keeps a delay period since the last markDelay request, which gets the figures of the period it closes', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'metrics-mark-'));
+    rt = await startRuntime({ dataDir: dir, broker: 'sim', simSpeed: 'max', simExtraSymbols: 3 });
+    await new Promise((r) => setTimeout(r, 300));
+    const before = (await metricsOf((c, p) => rt!.dispatch(c, p))).host!.eventLoopDelay;
+    // nothing marked yet: the period is the host's whole life
+    expect(before.sinceMark.markedAt).toBeNull();
+    expect(before.sinceMark.samples).toBe(before.overall.samples);
+    const closing = await rt.dispatch('app:metrics', { markDelay: true });
+    expect(closing.ok).toBe(true);
+    if (closing.ok) expect((closing.value as AppMetrics).host!.eventLoopDelay.sinceMark.samples).toBeGreaterThanOrEqual(before.sinceMark.samples);
+    await new Promise((r) => setTimeout(r, 100));
+    const after = (await metricsOf((c, p) => rt!.dispatch(c, p))).host!.eventLoopDelay;
+    expect(after.sinceMark.markedAt).toEqual(expect.any(Number));
+    expect(after.sinceMark.samples).toBeGreaterThan(0);
+    expect(after.sinceMark.samples).toBeLessThan(after.overall.samples);
+    expect(after.sinceMark.p99Ms).toBeLessThanOrEqual(after.sinceMark.maxMs);
+    for (const bad of [{ markDelay: false }, { markDelay: 'yes' }]) {
+      const r = await rt.dispatch('app:metrics', bad);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.message).toMatch(/markDelay/);
+    }
+  });
 });
