@@ -12,18 +12,23 @@ export interface BarColumns {
   readonly v: Float64Array;
 }
 
+/** the six field arrays without a length (a buffer whose arrays are longer than its bars) */
+export type BarFields = Omit<BarColumns, 'length'>;
+
+/** write `b` at position i of the field arrays */
+export function setBarAt(cols: BarFields, i: number, b: Bar): void {
+  cols.t[i] = b.t;
+  cols.o[i] = b.o;
+  cols.h[i] = b.h;
+  cols.l[i] = b.l;
+  cols.c[i] = b.c;
+  cols.v[i] = b.v;
+}
+
 export function columnsFromBars(bars: readonly Bar[]): BarColumns {
   const n = bars.length;
   const cols = { length: n, t: new Float64Array(n), o: new Float64Array(n), h: new Float64Array(n), l: new Float64Array(n), c: new Float64Array(n), v: new Float64Array(n) };
-  for (let i = 0; i < n; i++) {
-    const b = bars[i]!;
-    cols.t[i] = b.t;
-    cols.o[i] = b.o;
-    cols.h[i] = b.h;
-    cols.l[i] = b.l;
-    cols.c[i] = b.c;
-    cols.v[i] = b.v;
-  }
+  for (let i = 0; i < n; i++) setBarAt(cols, i, bars[i]!);
   return cols;
 }
 
@@ -40,6 +45,6 @@ export function sliceColumns(cols: BarColumns, from: number, to: number): BarCol
   };
 }
 
-export function barAt(cols: BarColumns, i: number): Bar {
+export function barAt(cols: BarFields, i: number): Bar {
   return { t: cols.t[i]!, o: cols.o[i]!, h: cols.h[i]!, l: cols.l[i]!, c: cols.c[i]!, v: cols.v[i]! };
 }

@@ -4,29 +4,22 @@
 // bar objects to the old generation, and the major collections it forced were the longest
 // pauses of the engine thread. Copied into columns, a bar object dies young; the columns are
 // reused, so a steady stream allocates nothing here.
-import type { BarColumns } from '../backtest/columns';
+import { barAt, setBarAt, type BarColumns, type BarFields } from '../backtest/columns';
 import type { Bar } from '../domain/types';
 
 const MIN_CAPACITY = 64;
 
+function fields(n: number): BarFields {
+  return { t: new Float64Array(n), o: new Float64Array(n), h: new Float64Array(n), l: new Float64Array(n), c: new Float64Array(n), v: new Float64Array(n) };
+}
+
 export class BarColumnBuffer {
-  private t: Float64Array;
-  private o: Float64Array;
-  private h: Float64Array;
-  private l: Float64Array;
-  private c: Float64Array;
-  private v: Float64Array;
+  private cols: BarFields;
   private start = 0;
   private end = 0;
 
   constructor(capacity = MIN_CAPACITY) {
-    const n = Math.max(MIN_CAPACITY, Math.ceil(capacity));
-    this.t = new Float64Array(n);
-    this.o = new Float64Array(n);
-    this.h = new Float64Array(n);
-    this.l = new Float64Array(n);
-    this.c = new Float64Array(n);
-    this.v = new Float64Array(n);
+    this.cols = fields(Math.max(MIN_CAPACITY, Math.ceil(capacity)));
   }
 
   get length(): number {
@@ -34,14 +27,8 @@ export class BarColumnBuffer {
   }
 
   push(bar: Bar): void {
-    if (this.end === this.t.length) this.makeRoom();
-    const i = this.end++;
-    this.t[i] = bar.t;
-    this.o[i] = bar.o;
-    this.h[i] = bar.h;
-    this.l[i] = bar.l;
-    this.c[i] = bar.c;
-    this.v[i] = bar.v;
+    if (this.end === this.cols.t.length) this.makeRoom();
+    setBarAt(this.cols, this.end++, bar);
   }
 
   /**
@@ -51,15 +38,8 @@ export class BarColumnBuffer {
   oldest(n: number): BarColumns {
     const from = this.start;
     const to = from + Math.max(0, Math.min(Math.floor(n), this.length));
-    return {
-      length: to - from,
-      t: this.t.subarray(from, to),
-      o: this.o.subarray(from, to),
-      h: this.h.subarray(from, to),
-      l: this.l.subarray(from, to),
-      c: this.c.subarray(from, to),
-      v: this.v.subarray(from, to),
-    };
+    const { t, o, h, l, c, v } = this.cols;
+    return { length: to - from, t: t.subarray(from, to), o: o.subarray(from, to), h: h.subarray(from, to), l: l.subarray(from, to), c: c.subarray(from, to), v: v.subarray(from, to) };
   }
 
   /** remove the oldest `n` bars (once they are saved) */
@@ -72,31 +52,20 @@ export class BarColumnBuffer {
   /** the bar at position i (0 = oldest), as a new object */
   at(i: number): Bar | undefined {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) return undefined;
-    const j = this.start + i;
-    return { t: this.t[j]!, o: this.o[j]!, h: this.h[j]!, l: this.l[j]!, c: this.c[j]!, v: this.v[j]! };
+    return barAt(this.cols, this.start + i);
   }
 
   /** a full buffer: move the live bars to the front, or grow when more than half is live */
   private makeRoom(): void {
     const live = this.length;
-    const cap = this.t.length;
-    const grow = live * 2 > cap;
-    const size = grow ? cap * 2 : cap;
-    const move = (a: Float64Array): Float64Array => {
-      if (!grow) {
-        a.copyWithin(0, this.start, this.end);
-        return a;
-      }
-      const b = new Float64Array(size);
-      b.set(a.subarray(this.start, this.end));
-      return b;
-    };
-    this.t = move(this.t);
-    this.o = move(this.o);
-    this.h = move(this.h);
-    this.l = move(this.l);
-    this.c = move(this.c);
-    this.v = move(this.v);
+    const cap = this.cols.t.length;
+    if (live * 2 > cap) {
+      const bigger = fields(cap * 2);
+      for (const k of ['t', 'o', 'h', 'l', 'c', 'v'] as const) bigger[k].set(this.cols[k].subarray(this.start, this.end));
+      this.cols = bigger;
+    } else {
+      for (const k of ['t', 'o', 'h', 'l', 'c', 'v'] as const) this.cols[k].copyWithin(0, this.start, this.end);
+    }
     this.start = 0;
     this.end = live;
   }

@@ -40,6 +40,16 @@ afterEach(() => {
 
 const between = (bars: Bar[], from: number, to: number) => bars.filter((b) => b.t >= from && b.t <= to);
 
+/** a symbol's bar_chunks rows as stored, read through a second (read-only) connection */
+function chunkRows(symbol: string): unknown[] {
+  const raw = openDatabase(join(dir, STORE_FILE_NAME), { migrations: storeMigrations, readonly: true });
+  try {
+    return raw.prepare('SELECT chunk_start, n, first_t, last_t, hex(data) AS d FROM bar_chunks WHERE symbol = ? ORDER BY chunk_start').all(symbol);
+  } finally {
+    raw.close();
+  }
+}
+
 describe.skipIf(!haveData)('bar chunks with real data', () => {
   it('GOOG daily bars (2148) come back exactly, bit for bit, after a reopen', () => {
     const goog = readCsvBars('GOOG.csv');
@@ -129,13 +139,7 @@ describe('bar chunks', () => {
     for (let i = 0; i < all.length; i += 37) store.saveBars('LIVE', '1Min', all.slice(i, i + 37)); // appends
     store.saveBars('ONCE', '1Min', all);
     expect(store.loadBars('LIVE', '1Min', 0, Infinity)).toEqual(all);
-    const raw = openDatabase(join(dir, STORE_FILE_NAME), { migrations: storeMigrations, readonly: true });
-    try {
-      const rows = (s: string) => raw.prepare('SELECT chunk_start, n, first_t, last_t, hex(data) AS d FROM bar_chunks WHERE symbol = ? ORDER BY chunk_start').all(s);
-      expect(rows('LIVE')).toEqual(rows('ONCE'));
-    } finally {
-      raw.close();
-    }
+    expect(chunkRows('LIVE')).toEqual(chunkRows('ONCE'));
     // a bar inside a chunk's range (a revision, a backfill) still merges
     store.saveBars('LIVE', '1Min', [bar(10 * m, 7), bar(5000 * m, 8)]);
     const back = store.loadBars('LIVE', '1Min', 0, Infinity);
@@ -151,14 +155,8 @@ describe('bar chunks', () => {
     for (let i = 0; i < all.length; i += 500) store.saveBarColumns('COLS', '1Min', columnsFromBars(all.slice(i, i + 500)));
     store.saveBars('ONCE', '1Min', all);
     expect(store.loadBars('COLS', '1Min', 0, Infinity)).toEqual(all);
-    const raw = openDatabase(join(dir, STORE_FILE_NAME), { migrations: storeMigrations, readonly: true });
-    try {
-      const rows = (s: string) => raw.prepare('SELECT chunk_start, n, first_t, last_t, hex(data) AS d FROM bar_chunks WHERE symbol = ? ORDER BY chunk_start').all(s);
-      expect(rows('COLS')).toEqual(rows('ONCE'));
-      expect(rows('COLS')).toHaveLength(3);
-    } finally {
-      raw.close();
-    }
+    expect(chunkRows('COLS')).toEqual(chunkRows('ONCE'));
+    expect(chunkRows('COLS')).toHaveLength(3);
   });
 
   it('refuses a column save with a bad value, naming the bar, and writes none of it', () => {
