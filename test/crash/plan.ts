@@ -1,5 +1,6 @@
 // The seeded schedule of kill points. Each point's plan depends only on (seed, index), so a
 // point can be described, and its data-directory block replayed, from those two numbers.
+import { mulberry32 } from '../emulator/market';
 
 /** Where the child dies. Named points are hooks in the child (test/crash/child.ts); `random` is a SIGKILL from the parent after a delay. */
 export const ORDER_POINTS = ['before_journal', 'after_journal', 'after_send', 'on_fill', 'after_fill_commit', 'on_cancel'] as const;
@@ -27,17 +28,8 @@ export interface PointPlan {
   orderSeed: number;
 }
 
-/** mulberry32: small, fast, good enough for a test schedule */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** the emulator's mulberry32: small, fast, good enough for a test schedule */
+export const rng = mulberry32;
 
 function mix(seed: number, index: number): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
