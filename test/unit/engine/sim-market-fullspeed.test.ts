@@ -14,22 +14,27 @@ describe("simulated market at speed 'max'", () => {
   it('delivers whole steps in bounded batches and lets timers run between them', async () => {
     market = new SimMarket({ seed: 1, speed: 'max', symbols, clock: new TestClock(), historyBars: 10 });
     const sizes: number[] = [];
-    let batchesWhenTimerRan = -1;
+    // the number of batches delivered each time a 1 ms timer fired (a chain of them)
+    const batchesAtTimer: number[] = [];
     market.onBars((batch) => sizes.push(batch.length));
     market.start();
     expect(market.running).toBe(true);
-    // a timer set now fires while the market is still producing: the loop is not starved
-    await new Promise<void>((resolve) =>
-      setTimeout(() => {
-        batchesWhenTimerRan = sizes.length;
-        resolve();
-      }, 20),
-    );
+    // Timers set while the market produces keep firing between its batches: the loop is not
+    // starved. Bounded: at most 2 s of 1 ms timers, stopping once 5 batches have come. (Not a
+    // fixed 20 ms wait: on a loaded machine the first, cold batch alone can take that long.)
+    const deadline = performance.now() + 2000;
+    while (sizes.length < 5 && performance.now() < deadline) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      batchesAtTimer.push(sizes.length);
+    }
     // every bar is delivered by now, nothing waits in a queue
     const delivered = sizes.reduce((a, n) => a + n, 0);
     market.stop();
     expect(market.running).toBe(false);
-    expect(batchesWhenTimerRan).toBeGreaterThan(1);
+    expect(sizes.length).toBeGreaterThanOrEqual(5);
+    // timers ran between batches, not only before the first or after a stall: at least three
+    // distinct batch counts were seen by timers while batches were still coming
+    expect(new Set(batchesAtTimer.filter((n) => n > 0 && n < 5)).size).toBeGreaterThanOrEqual(3);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(20 * symbols.length); // FULL_SPEED_MAX_STEPS steps at most
     expect(sizes.every((n) => n > 0 && n % symbols.length === 0)).toBe(true); // whole steps: every symbol advances together
     expect(delivered).toBeGreaterThan(0);
@@ -50,7 +55,9 @@ describe("simulated market at speed 'max'", () => {
       }
     });
     market.start();
-    await new Promise((r) => setTimeout(r, 60));
+    // bounded: until a few batches have come (about 60 ms on an idle machine), at most 3 s
+    const deadline = performance.now() + 3000;
+    while (sizes.length < 6 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     market.stop();
     // 20 steps of 1 ms+ each would be a 20 ms turn; the sizing brings it down to about 2 ms
     expect(sizes.length).toBeGreaterThanOrEqual(3);
@@ -68,7 +75,9 @@ describe("simulated market at speed 'max'", () => {
     expect(batches).toBe(0);
     expect(market.running).toBe(true);
     backlogged = false;
-    await new Promise((r) => setTimeout(r, 30));
+    // bounded: the next backoff check (2 ms) resumes it; at most 3 s on a loaded machine
+    const deadline = performance.now() + 3000;
+    while (batches === 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(batches).toBeGreaterThan(0);
     market.stop();
     expect(market.running).toBe(false);

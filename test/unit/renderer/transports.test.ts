@@ -59,6 +59,13 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
+/** Wait (bounded, 3 s) until `cond` holds, then a little longer so that anything extra shows. */
+async function settle(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('webSocketUrlFor', () => {
   it('builds the /ws URL with the page token, and refuses a page without one', () => {
     expect(webSocketUrlFor({ protocol: 'http:', host: '127.0.0.1:8123', search: '?token=a%2Bb' })).toEqual({
@@ -105,7 +112,7 @@ describe('WebSocket client', () => {
       ['request', 'app:snapshot', {}],
       ['request', 'orders:cancel', { clientOrderId: 'x' }],
     ]);
-    await new Promise((r) => setTimeout(r, 50));
+    await settle(() => audit.length >= 2);
     expect(audit.sort()).toEqual([1, 2]);
   });
 
@@ -161,7 +168,7 @@ describe('WebSocket client', () => {
     const errors: string[] = [];
     client.onProtocolError((e) => errors.push(e.message));
     await waitForStatus(client, 'connected');
-    await new Promise((r) => setTimeout(r, 100));
+    await settle(() => errors.length >= 2);
     expect(errors).toEqual(['the supervisor sent a message this window cannot read', 'frame too big']);
   });
 
