@@ -882,6 +882,17 @@ export class Engine {
     });
   }
 
+  /**
+   * Resolves once every turn committed so far is on disk and its events are published (or its
+   * fsync failed and that was reported). Turns are published in order, so waiting on the last
+   * one waits on all of them.
+   */
+  whenSettled(): Promise<void> {
+    const last = this.awaitingDisk.at(-1);
+    if (!last) return Promise.resolve();
+    return new Promise<void>((resolve) => last.after.push(resolve));
+  }
+
   // ---------- plumbing ----------
 
   private emit<E extends EventName>(name: E, payload: EventTypes[E]): void {

@@ -121,11 +121,18 @@ describe('engine: settled only after the disk has it, in order', () => {
     expect(events.map((e) => e.name)).toEqual([]);
     // the order's journal row is not on disk yet: the broker has not heard of it
     expect(ledger.totalSubmissions().accepted).toBe(0);
+    // whenSettled waits for the held fsync, and with it for the events behind it
+    let settled = false;
+    const whenSettled = engine.whenSettled().then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(settled).toBe(false);
     const unblock = setInterval(() => {
       for (const g of gates.splice(0)) g();
     }, 1);
     try {
       expect(await submitted).toMatchObject({ ok: true });
+      await whenSettled;
+      expect(events.map((e) => e.name)).toContain('bars:tick');
     } finally {
       clearInterval(unblock);
     }
@@ -170,6 +177,8 @@ describe('engine: settled only after the disk has it, in order', () => {
     expect(!r.ok && r.error).toMatchObject({ code: 'halted', message: expect.stringMatching(/journal entry could not be saved.*full/) });
     expect(ledger.totalSubmissions().accepted).toBe(0);
     expect(engine.state.tradingState).toMatchObject({ state: 'halted', latched: true, reason: expect.stringMatching(/storage failure: the disk holding .* is full/) });
+    // a failed fsync settles too (reported, not hanging): whenSettled resolves
+    await engine.whenSettled();
     expect(events.some((e) => e.name === 'alerts:raised')).toBe(true);
   });
 });

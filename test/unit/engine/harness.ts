@@ -61,10 +61,12 @@ export async function makeHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const engine = await Engine.start({ store, broker, market: opts.wrapMarket ? opts.wrapMarket(market) : market, clock, killSwitch: opts.killSwitch ?? { backoffMs: 1, pollMs: 1, confirmTimeoutMs: 500 } });
   const events: EngineEvent[] = [];
   engine.subscribe((e) => events.push(e));
+  liveEngines.add(engine);
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
+    liveEngines.delete(engine);
     await engine.shutdown();
     await sim.close();
     ledger.close();
@@ -89,9 +91,26 @@ export async function makeHarness(opts: HarnessOptions = {}): Promise<Harness> {
   };
 }
 
-/** Let queued broker events and simulated fills (timers of 0 ms) run. */
+/** The engines of harnesses not yet closed: settle() waits for their disk as well. */
+const liveEngines = new Set<Engine>();
+/** longest settle() waits for one round's fsyncs: far above a loaded CI machine's, still bounded */
+const SETTLE_DISK_WAIT_MS = 5_000;
+
+/**
+ * Let queued broker events and simulated fills (timers of 0 ms) run, and the turns they cause
+ * reach the disk: an engine publishes a turn's events only after its fsync, which takes well
+ * over the 2 ms of a round when the machine is busy (CI runs test files side by side).
+ */
 export async function settle(rounds = 5): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 2));
+  for (let i = 0; i < rounds; i++) {
+    await new Promise((r) => setTimeout(r, 2));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([...liveEngines].map((e) => e.whenSettled())),
+      new Promise((r) => (timer = setTimeout(r, SETTLE_DISK_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+  }
 }
 
 export function lastPrice(h: Harness, symbol: string): number {
