@@ -23,6 +23,18 @@ import { pushToast } from './store/toasts';
 
 export const AUDIT_INITIAL_LIMIT = 200;
 export const SNAPSHOT_RETRY_MS = 2000;
+/**
+ * The window's events are applied to the slices at most once per this many ms: at full
+ * simulator speed in autonomous mode the engine sends ~100 audit, order, position and account
+ * events a second, each in its own message; applied one by one, each was a React render.
+ * Applied together, a burst is one render. A person cannot see 16 ms.
+ */
+export const EVENT_FRAME_MS = 16;
+/**
+ * A frame that has gathered this many events is applied at once, without waiting for its timer,
+ * so the queue stays bounded where timers are throttled (a hidden or minimized window).
+ */
+export const EVENT_FRAME_MAX = 500;
 
 type EventHandlers = { [E in EventName]: (payload: EventTypes[E]) => void };
 
@@ -77,23 +89,44 @@ export function applySnapshot(snapshot: Snapshot, localNow: number): void {
 export interface BridgeOptions {
   now?: () => number;
   snapshotRetryMs?: number;
+  /** apply events at most once per this many ms (the window passes EVENT_FRAME_MS); 0: each at once */
+  eventFrameMs?: number;
 }
 
 /** Start applying the client's events to the slices; returns the stop function. */
 export function startBridge(client: ApiClient, options: BridgeOptions = {}): () => void {
   const now = options.now ?? Date.now;
   const snapshotRetryMs = options.snapshotRetryMs ?? SNAPSHOT_RETRY_MS;
+  const eventFrameMs = options.eventFrameMs ?? 0;
   let syncing = true;
   let held: (() => void)[] = [];
+  /** events of the current frame, in arrival order, applied together by applyFrame */
+  let frame: (() => void)[] = [];
+  let frameTimer: ReturnType<typeof setTimeout> | null = null;
   let generation = 0;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let failureShown = false;
   let stopped = false;
 
+  /** Apply the frame's events in the order they came; React renders once for all of them. */
+  function applyFrame(): void {
+    if (frameTimer) clearTimeout(frameTimer);
+    frameTimer = null;
+    const due = frame;
+    frame = [];
+    for (const apply of due) apply();
+  }
+
   function deliver<E extends EventName>(name: E, payload: EventTypes[E]): void {
     const apply = () => eventHandlers[name](payload);
-    if (syncing && !UNBUFFERED.has(name)) held.push(apply);
-    else apply();
+    if (UNBUFFERED.has(name)) apply();
+    else if (syncing) held.push(apply);
+    else if (eventFrameMs <= 0) apply();
+    else {
+      frame.push(apply);
+      if (frame.length >= EVENT_FRAME_MAX) applyFrame();
+      else frameTimer ??= setTimeout(applyFrame, eventFrameMs);
+    }
   }
 
   function subscribe<E extends EventName>(name: E): () => void {
@@ -111,6 +144,8 @@ export function startBridge(client: ApiClient, options: BridgeOptions = {}): () 
 
   async function loadSnapshot(): Promise<void> {
     const gen = ++generation;
+    // events that came before this snapshot was asked for go under it, never on top of it
+    applyFrame();
     syncing = true;
     held = [];
     const result = await client.request('app:snapshot', {});
@@ -140,7 +175,8 @@ export function startBridge(client: ApiClient, options: BridgeOptions = {}): () 
     useConnectionStore.setState({ connection: state });
     if (state.status === 'connected' && previous !== 'connected') void loadSnapshot();
     if (state.status !== 'connected') {
-      // whatever arrives before the next snapshot waits for it
+      // what came while the link was up is shown; whatever arrives before the next snapshot waits for it
+      applyFrame();
       syncing = true;
       generation++;
       if (previous === 'connected') useConnectionStore.setState({ synced: false });
@@ -155,6 +191,8 @@ export function startBridge(client: ApiClient, options: BridgeOptions = {}): () 
   return () => {
     stopped = true;
     if (retryTimer) clearTimeout(retryTimer);
+    if (frameTimer) clearTimeout(frameTimer);
+    frame = [];
     unsubscribeConnection();
     unsubscribeProtocol();
     for (const u of unsubscribers) u();

@@ -2,11 +2,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api } from './api';
-import { startBridge } from './bridge';
+import { EVENT_FRAME_MS, startBridge } from './bridge';
 import { App } from './components/App';
 import './styles.css';
 
-startBridge(api);
+startBridge(api, { eventFrameMs: EVENT_FRAME_MS });
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

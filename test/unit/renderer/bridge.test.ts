@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EVENT_NAMES, type BarTick } from '../../../engine/api/contract';
 import type { Fill } from '../../../engine/domain/types';
-import { startBridge } from '../../../renderer/bridge';
+import { EVENT_FRAME_MAX, startBridge } from '../../../renderer/bridge';
 import { chartFeed } from '../../../renderer/chart/chartFeed';
 import { useAccountStore } from '../../../renderer/store/account';
 import { useApprovalsStore } from '../../../renderer/store/approvals';
@@ -170,6 +170,83 @@ describe('bridge', () => {
     detach();
     expect(ticks).toHaveLength(1);
     expect(fills.map((f) => f.fillId)).toEqual(['f1']);
+  });
+
+  describe('with an event frame (as the window runs it)', () => {
+    const audit = (id: number) => ({ id, at: T0, kind: 'signal' as const, message: `m${id}`, data: null });
+
+    it('applies a burst of events together after the frame, in the order they came, in one task', async () => {
+      vi.useFakeTimers();
+      const client = connectedClient();
+      stop = startBridge(client, { eventFrameMs: 16 });
+      client.setStatus('connected');
+      await vi.advanceTimersByTimeAsync(0);
+      let auditNotifications = 0;
+      const unsubscribe = useAuditStore.subscribe(() => auditNotifications++);
+      client.emit('orders:updated', order({ status: 'accepted', updatedAt: T0 + 1 }));
+      for (let id = 2; id <= 40; id++) client.emit('audit:appended', audit(id));
+      client.emit('orders:updated', order({ status: 'filled', filledQty: 10, updatedAt: T0 + 2 }));
+      // nothing yet: the frame has not ended
+      expect(useOrdersStore.getState().open).toHaveLength(0);
+      expect(useAuditStore.getState().entries.map((e) => e.id)).toEqual([1]);
+      await vi.advanceTimersByTimeAsync(16);
+      unsubscribe();
+      // in order: the fill came after the accept, so the order is finished, not open
+      expect(useOrdersStore.getState().open).toHaveLength(0);
+      expect(useOrdersStore.getState().recent.map((o) => o.status)).toEqual(['filled']);
+      expect(useAuditStore.getState().entries.map((e) => e.id)).toEqual(Array.from({ length: 40 }, (_, i) => 40 - i));
+      // all 39 came in the one timer task that ended the frame (React renders once per task)
+      expect(auditNotifications).toBe(39);
+    });
+
+    it('applies a frame at once when it reaches EVENT_FRAME_MAX, so a throttled timer cannot let the queue grow', async () => {
+      vi.useFakeTimers();
+      const client = connectedClient();
+      stop = startBridge(client, { eventFrameMs: 16 });
+      client.setStatus('connected');
+      await vi.advanceTimersByTimeAsync(0);
+      for (let id = 2; id < 2 + EVENT_FRAME_MAX; id++) client.emit('audit:appended', audit(id));
+      // no timer has run: the cap applied them
+      expect(useAuditStore.getState().entries[0]?.id).toBe(EVENT_FRAME_MAX + 1);
+      client.emit('audit:appended', audit(EVENT_FRAME_MAX + 2));
+      expect(useAuditStore.getState().entries[0]?.id).toBe(EVENT_FRAME_MAX + 1);
+      await vi.advanceTimersByTimeAsync(16);
+      expect(useAuditStore.getState().entries[0]?.id).toBe(EVENT_FRAME_MAX + 2);
+    });
+
+    it('applies what came before a link drop under the next snapshot, never on top of it', async () => {
+      vi.useFakeTimers();
+      const client = connectedClient();
+      stop = startBridge(client, { eventFrameMs: 16 });
+      client.setStatus('connected');
+      await vi.advanceTimersByTimeAsync(0);
+      // an event of the old link, still in its frame when the link drops and comes back
+      client.emit('engine:status', {
+        tradingState: { state: 'active', setBy: 'user', reason: 'old', at: T0, latched: false },
+        mode: 'manual',
+        broker: { kind: 'sim', environment: 'simulated', connected: true, message: 'built-in simulator' },
+      });
+      client.setStatus('reconnecting');
+      client.respond('app:snapshot', () => ({
+        ok: true,
+        value: snapshot({ tradingState: { state: 'halted', setBy: 'cli', reason: 'stopped from cli', at: T0 + 10, latched: true } }),
+      }));
+      client.setStatus('connected');
+      await vi.advanceTimersByTimeAsync(50);
+      expect(useKillSwitchStore.getState().tradingState?.state).toBe('halted');
+    });
+
+    it('drops a pending frame when stopped', async () => {
+      vi.useFakeTimers();
+      const client = connectedClient();
+      const stopBridge = startBridge(client, { eventFrameMs: 16 });
+      client.setStatus('connected');
+      await vi.advanceTimersByTimeAsync(0);
+      client.emit('audit:appended', audit(2));
+      stopBridge();
+      await vi.advanceTimersByTimeAsync(50);
+      expect(useAuditStore.getState().entries.map((e) => e.id)).toEqual([1]);
+    });
   });
 
   it('subscribes to every event of the contract and unsubscribes all when stopped', () => {

@@ -88,6 +88,14 @@ describe('other slices', () => {
     const merged = mergeAudit([], many);
     expect(merged).toHaveLength(AUDIT_KEEP);
     expect(merged[0]?.id).toBe(AUDIT_KEEP + 10);
+    // one newer record (audit:appended) on a full list: the oldest goes, the list stays bounded
+    const appended = mergeAudit(merged, [e(AUDIT_KEEP + 11)]);
+    expect(appended).toHaveLength(AUDIT_KEEP);
+    expect(appended.map((x) => x.id)).toEqual([AUDIT_KEEP + 11, ...merged.slice(0, AUDIT_KEEP - 1).map((x) => x.id)]);
+    // one record already held or older (a replay) is not added twice and lands in its place
+    expect(mergeAudit([e(5), e(3)], [e(5)]).map((x) => x.id)).toEqual([5, 3]);
+    expect(mergeAudit([e(5), e(3)], [e(4)]).map((x) => x.id)).toEqual([5, 4, 3]);
+    expect(mergeAudit([], [e(7)]).map((x) => x.id)).toEqual([7]);
   });
 
   it('rates the readiness list by its worst item', () => {
