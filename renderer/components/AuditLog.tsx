@@ -2,6 +2,7 @@
 import { memo, useState } from 'react';
 import type { AuditEntry, AuditKind } from '../../engine/domain/types';
 import { dateTime } from '../format';
+import { useProgressiveCount } from '../hooks/useProgressiveCount';
 import { useAuditStore } from '../store/audit';
 
 /**
@@ -24,6 +25,7 @@ export function AuditLog() {
   const [kind, setKind] = useState<AuditKind | 'all'>('all');
   const kinds = [...new Set(entries.map((e) => e.kind))].sort();
   const shown = kind === 'all' ? entries : entries.filter((e) => e.kind === kind);
+  const rendered = useProgressiveCount(shown.length);
   return (
     <section className="panel audit-panel" aria-label="Audit log">
       <div className="panel-head">
@@ -42,7 +44,7 @@ export function AuditLog() {
         <p className="empty">No audit records yet.</p>
       ) : (
         <ol className="audit-list">
-          {shown.map((e) => (
+          {shown.slice(0, rendered).map((e) => (
             <AuditRow key={e.id} e={e} />
           ))}
         </ol>

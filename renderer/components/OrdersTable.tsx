@@ -2,6 +2,7 @@
 import type { OrderRecord } from '../../engine/domain/types';
 import { cancelOrder } from '../actions';
 import { clockTime, price, quantity } from '../format';
+import { useProgressiveCount } from '../hooks/useProgressiveCount';
 import { useOrdersStore } from '../store/orders';
 
 /** compact: the Trade screen's half-width panel, without fill price, origin and reason */
@@ -94,6 +95,7 @@ export function OpenOrdersTable(props: { compact?: boolean }) {
 
 export function RecentOrdersTable() {
   const recent = useOrdersStore((s) => s.recent);
+  const rendered = useProgressiveCount(recent.length);
   return (
     <section className="panel table-panel" aria-label="Recent orders">
       <div className="panel-head">
@@ -106,7 +108,7 @@ export function RecentOrdersTable() {
         <table className="data-table">
           <Head withAction={false} compact={false} />
           <tbody>
-            {recent.map((o) => (
+            {recent.slice(0, rendered).map((o) => (
               <tr key={o.clientOrderId} data-testid="recent-order-row">
                 <OrderCells o={o} compact={false} />
               </tr>

@@ -125,6 +125,16 @@ test('autonomous mode sends strategy orders with nobody approving them', async (
   await expect(page.getByTestId('mode-switch')).toHaveText('Manual');
 });
 
+test('"Orders & audit" lists every audit record it counts (the rows past the first screenful come in a deferred render)', async () => {
+  await page.locator('nav.tabs').getByRole('button', { name: 'Orders & audit' }).click();
+  const panel = page.getByRole('region', { name: 'Audit log' });
+  const counted = async () => Number(await panel.locator('.count').textContent());
+  // more records than the list renders when it mounts (FIRST_ROWS, 40): the autonomous run made them
+  await expect.poll(counted, { timeout: 30_000, message: 'more than 40 audit records' }).toBeGreaterThan(40);
+  await expect.poll(async () => (await panel.getByTestId('audit-entry').count()) === (await counted()), { message: 'every counted audit record has its row' }).toBe(true);
+  await page.locator('nav.tabs').getByRole('button', { name: 'Trade' }).click();
+});
+
 test('settings: a refused change shows the engine\'s message inline; the flatten toggle is saved', async () => {
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   await page.getByLabel('Approval timeout (seconds)').fill('1');
