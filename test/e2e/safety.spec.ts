@@ -6,7 +6,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { inspectLock } from '../../electron/runtime-lock';
 import { headlessBuildMissing, startHeadlessHost, type HeadlessHost } from './fixtures/headlessHost';
-import { closeUiSession, openUiSession } from './fixtures/uiSession';
+import { closeUiSession, openUiSession, relaxAccountBreakers } from './fixtures/uiSession';
 import { connectWire, type WireClient } from './fixtures/wireClient';
 
 test.describe.configure({ mode: 'serial' });
@@ -24,6 +24,7 @@ let page: Page;
 test.beforeAll(async ({ browser }) => {
   // 40 simulated bars per second per symbol: SMA crosses, and so proposals, come within seconds
   ({ host, wire, page } = await openUiSession(browser, { simSeed: 11, simSpeed: 40 }));
+  await relaxAccountBreakers(wire);
 });
 
 test.afterAll(() => closeUiSession({ wire, page, host, restarted }));
