@@ -114,7 +114,14 @@ export function startBridge(client: ApiClient, options: BridgeOptions = {}): () 
     frameTimer = null;
     const due = frame;
     frame = [];
-    for (const apply of due) apply();
+    for (const apply of due) {
+      // one event a slice cannot take must not cost the others of its frame
+      try {
+        apply();
+      } catch (e) {
+        console.error('applying an engine event to the window failed', e);
+      }
+    }
   }
 
   function deliver<E extends EventName>(name: E, payload: EventTypes[E]): void {

@@ -174,13 +174,18 @@ describe('bridge', () => {
 
   describe('with an event frame (as the window runs it)', () => {
     const audit = (id: number) => ({ id, at: T0, kind: 'signal' as const, message: `m${id}`, data: null });
-
-    it('applies a burst of events together after the frame, in the order they came, in one task', async () => {
+    /** a bridge with a 16 ms frame on fake timers, its snapshot loaded */
+    async function framedBridge(): Promise<FakeApiClient> {
       vi.useFakeTimers();
       const client = connectedClient();
       stop = startBridge(client, { eventFrameMs: 16 });
       client.setStatus('connected');
       await vi.advanceTimersByTimeAsync(0);
+      return client;
+    }
+
+    it('applies a burst of events together after the frame, in the order they came, in one task', async () => {
+      const client = await framedBridge();
       let auditNotifications = 0;
       const unsubscribe = useAuditStore.subscribe(() => auditNotifications++);
       client.emit('orders:updated', order({ status: 'accepted', updatedAt: T0 + 1 }));
@@ -200,11 +205,7 @@ describe('bridge', () => {
     });
 
     it('applies a frame at once when it reaches EVENT_FRAME_MAX, so a throttled timer cannot let the queue grow', async () => {
-      vi.useFakeTimers();
-      const client = connectedClient();
-      stop = startBridge(client, { eventFrameMs: 16 });
-      client.setStatus('connected');
-      await vi.advanceTimersByTimeAsync(0);
+      const client = await framedBridge();
       for (let id = 2; id < 2 + EVENT_FRAME_MAX; id++) client.emit('audit:appended', audit(id));
       // no timer has run: the cap applied them
       expect(useAuditStore.getState().entries[0]?.id).toBe(EVENT_FRAME_MAX + 1);
@@ -215,11 +216,7 @@ describe('bridge', () => {
     });
 
     it('applies what came before a link drop under the next snapshot, never on top of it', async () => {
-      vi.useFakeTimers();
-      const client = connectedClient();
-      stop = startBridge(client, { eventFrameMs: 16 });
-      client.setStatus('connected');
-      await vi.advanceTimersByTimeAsync(0);
+      const client = await framedBridge();
       // an event of the old link, still in its frame when the link drops and comes back
       client.emit('engine:status', {
         tradingState: { state: 'active', setBy: 'user', reason: 'old', at: T0, latched: false },
@@ -236,14 +233,23 @@ describe('bridge', () => {
       expect(useKillSwitchStore.getState().tradingState?.state).toBe('halted');
     });
 
-    it('drops a pending frame when stopped', async () => {
-      vi.useFakeTimers();
-      const client = connectedClient();
-      const stopBridge = startBridge(client, { eventFrameMs: 16 });
-      client.setStatus('connected');
-      await vi.advanceTimersByTimeAsync(0);
+    it('an event a slice cannot take is reported and does not cost the rest of its frame', async () => {
+      const client = await framedBridge();
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      client.emit('orders:updated', null as unknown as ReturnType<typeof order>);
       client.emit('audit:appended', audit(2));
-      stopBridge();
+      await vi.advanceTimersByTimeAsync(16);
+      expect(errors).toHaveBeenCalledTimes(1);
+      expect(String(errors.mock.calls[0]?.[0])).toMatch(/applying an engine event/);
+      errors.mockRestore();
+      expect(useAuditStore.getState().entries.map((e) => e.id)).toEqual([2, 1]);
+    });
+
+    it('drops a pending frame when stopped', async () => {
+      const client = await framedBridge();
+      client.emit('audit:appended', audit(2));
+      stop?.();
+      stop = null;
       await vi.advanceTimersByTimeAsync(50);
       expect(useAuditStore.getState().entries.map((e) => e.id)).toEqual([1]);
     });
