@@ -119,7 +119,9 @@ export function startBridge(client: ApiClient, options: BridgeOptions = {}): () 
       try {
         apply();
       } catch (e) {
+        // a window bug, not an engine one: said where the user looks, details for the console
         console.error('applying an engine event to the window failed', e);
+        pushToast('error', 'The window could not show an update', `${e instanceof Error ? e.message : String(e)}. Reload the window to see the current state.`);
       }
     }
   }

@@ -76,45 +76,62 @@ describe('a refused fsync', () => {
   });
 });
 
+/**
+ * An engine on the simulator over a real store whose fsync (syncDeferred) is the test's: it gets
+ * the real store's and returns what the engine sees. `whileStarting` runs beside Engine.start (the
+ * start's own turns wait for the disk too); `beforeClose` lets a held or refusing disk go at the end.
+ */
+async function engineOverDisk(
+  syncDeferred: (real: SqliteStore) => Promise<void>,
+  hooks: { whileStarting?: () => Promise<void>; beforeClose?: () => void } = {},
+): Promise<{ engine: Engine; ledger: SqliteSimLedger; market: SimMarket; events: EngineEvent[] }> {
+  const dir = tempDir();
+  const clock = new TestClock();
+  const real = SqliteStore.open(dir);
+  const ledger = SqliteSimLedger.open(dir);
+  const store = new Proxy(real, {
+    get(target, prop) {
+      if (prop === 'syncDeferred') return () => syncDeferred(real);
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const market = new SimMarket({ seed: 7, speed: 10, symbols: DEFAULT_SIM_SYMBOLS, clock, historyBars: 300 });
+  const sim = new SimBroker({ ledger, market, clock });
+  const [engine] = await Promise.all([Engine.start({ store, broker: sim, market, clock }), hooks.whileStarting?.()]);
+  closers.push(async () => {
+    hooks.beforeClose?.();
+    await engine.shutdown();
+    await sim.close();
+    ledger.close();
+    real.close();
+  });
+  const events: EngineEvent[] = [];
+  engine.subscribe((e) => events.push(e));
+  return { engine, ledger, market, events };
+}
+
 describe('engine: settled only after the disk has it, in order', () => {
   it('a turn publishes, and an order is sent, when its fsync returns; an event emitted meanwhile waits behind it', async () => {
-    const dir = tempDir();
-    const clock = new TestClock();
-    const real = SqliteStore.open(dir);
-    const ledger = SqliteSimLedger.open(dir);
     // the disk "answers" only when the test says so
     const gates: (() => void)[] = [];
-    const store = new Proxy(real, {
-      get(target, prop) {
-        if (prop === 'syncDeferred') return () => real.syncDeferred().then(() => new Promise<void>((r) => gates.push(r)));
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    const market = new SimMarket({ seed: 7, speed: 10, symbols: DEFAULT_SIM_SYMBOLS, clock, historyBars: 300 });
-    const sim = new SimBroker({ ledger, market, clock });
-    const started = Engine.start({ store, broker: sim, market, clock });
+    const releaseGates = (): void => {
+      for (const g of gates.splice(0)) g();
+    };
     // the start's own turns wait at the gate too
     const openGates = async (): Promise<void> => {
       for (let i = 0; i < 50; i++) {
-        for (const g of gates.splice(0)) g();
+        releaseGates();
         await new Promise((r) => setTimeout(r, 2));
       }
     };
-    const gatesWhileStarting = openGates();
-    const engine = await started;
-    await gatesWhileStarting;
-    closers.push(async () => {
-      for (const g of gates.splice(0)) g();
-      await engine.shutdown();
-      await sim.close();
-      ledger.close();
-      real.close();
+    const { engine, ledger, market, events } = await engineOverDisk((real) => real.syncDeferred().then(() => new Promise<void>((r) => gates.push(r))), {
+      whileStarting: openGates,
+      beforeClose: releaseGates,
     });
-    const events: EngineEvent[] = [];
-    engine.subscribe((e) => events.push(e));
     const submitted = engine.dispatch('orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1, type: 'market' });
-    await new Promise((r) => setTimeout(r, 20));
+    // bounded: the order's journal fsync reaches the gate (the real fsync first, on libuv's pool)
+    for (let i = 0; i < 300 && gates.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(gates.length).toBeGreaterThan(0);
     market.step(1); // emits bars:tick at once, but it must not overtake the turn waiting for the disk
     await new Promise((r) => setTimeout(r, 5));
@@ -126,9 +143,7 @@ describe('engine: settled only after the disk has it, in order', () => {
     const whenSettled = engine.whenSettled().then(() => (settled = true));
     await new Promise((r) => setTimeout(r, 5));
     expect(settled).toBe(false);
-    const unblock = setInterval(() => {
-      for (const g of gates.splice(0)) g();
-    }, 1);
+    const unblock = setInterval(releaseGates, 1);
     try {
       expect(await submitted).toMatchObject({ ok: true });
       await whenSettled;
@@ -145,32 +160,11 @@ describe('engine: settled only after the disk has it, in order', () => {
   });
 
   it('a fsync the disk refuses: the order waiting for it is not sent, trading halts with the storage alert', async () => {
-    const dir = tempDir();
-    const clock = new TestClock();
-    const real = SqliteStore.open(dir);
-    const ledger = SqliteSimLedger.open(dir);
     let refuse = false;
-    const store = new Proxy(real, {
-      get(target, prop) {
-        if (prop === 'syncDeferred') {
-          return () => (refuse ? Promise.reject(asFsWriteError(real.file, Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))) : real.syncDeferred());
-        }
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    const market = new SimMarket({ seed: 7, speed: 10, symbols: DEFAULT_SIM_SYMBOLS, clock, historyBars: 300 });
-    const sim = new SimBroker({ ledger, market, clock });
-    const engine = await Engine.start({ store, broker: sim, market, clock });
-    closers.push(async () => {
-      refuse = false;
-      await engine.shutdown();
-      await sim.close();
-      ledger.close();
-      real.close();
-    });
-    const events: EngineEvent[] = [];
-    engine.subscribe((e) => events.push(e));
+    const { engine, ledger, events } = await engineOverDisk(
+      (real) => (refuse ? Promise.reject(asFsWriteError(real.file, Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))) : real.syncDeferred()),
+      { beforeClose: () => (refuse = false) },
+    );
     refuse = true;
     const r = await engine.dispatch('orders:submit', { symbol: 'AAPL', side: 'buy', qty: 1, type: 'market' });
     expect(r.ok).toBe(false);

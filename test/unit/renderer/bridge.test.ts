@@ -242,6 +242,7 @@ describe('bridge', () => {
       expect(errors).toHaveBeenCalledTimes(1);
       expect(String(errors.mock.calls[0]?.[0])).toMatch(/applying an engine event/);
       errors.mockRestore();
+      expect(useToastsStore.getState().toasts.map((t) => t.title)).toContain('The window could not show an update');
       expect(useAuditStore.getState().entries.map((e) => e.id)).toEqual([2, 1]);
     });
 
